@@ -1,0 +1,239 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+/** Default time zone per language when TIME_ZONES does not name one. */
+const DEFAULT_ZONES: Record<string, string> = { ja: 'Asia/Tokyo', en: 'UTC' };
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const optionalUrl = (protocols: RegExp) =>
+  optionalString.refine((v) => v === undefined || (URL.canParse(v) && protocols.test(new URL(v).protocol)), {
+    message: `must be a URL (${protocols.source.replace(/[\^$()]/g, '').replace(/\|/g, ', ')})`,
+  });
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const Locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or ja');
+
+/** The raw environment, validated; names are the settings of PRODUCT.md. */
+const Env = z
+  .object({
+    DATABASE_URL: optionalUrl(/^(postgres|postgresql):$/),
+    DATA_DIR: optionalString.default('./data'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: optionalString.default('0.0.0.0'),
+    PUBLIC_URL: optionalUrl(/^https?:$/),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SLACK_BOT_TOKEN: optionalString,
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_APP_TOKEN: optionalString,
+    SLACK_API_URL: optionalUrl(/^https?:$/),
+    MicrosoftAppId: optionalString,
+    MicrosoftAppPassword: optionalString,
+    MicrosoftAppTenantId: optionalString,
+    MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
+    TEAMS_TEAM_ID: optionalString,
+    GRAPH_API_URL: optionalUrl(/^https?:$/),
+    INCIDENTS_CHANNEL: optionalString,
+    LOCALES: optionalString.default('en,ja'),
+    TIME_ZONES: optionalString,
+    TEAM_TIME_ZONE: optionalString,
+    TRANSLATOR: z.enum(['none', 'deepl', 'openai']).default('none'),
+    DEEPL_AUTH_KEY: optionalString,
+    DEEPL_SERVER_URL: optionalUrl(/^https?:$/),
+    OPENAI_BASE_URL: optionalUrl(/^https?:$/),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_MODEL: optionalString,
+    PUBLISH_APPROVAL: z.enum(['preview', 'required', 'off']).default('preview'),
+    UPDATE_REMINDER_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+    SMTP_URL: optionalUrl(/^smtps?:$/),
+    MAIL_FROM: optionalString,
+    STATUSPAGE_API_KEY: optionalString,
+    STATUSPAGE_PAGE_ID: optionalString,
+    STATUSPAGE_API_URL: optionalUrl(/^https?:$/),
+    DIGEST_CRON: optionalString,
+    UPSTREAM_POLL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    COMPONENTS_FILE: optionalString,
+    ADMIN_TOKEN: optionalString,
+  })
+  .superRefine((env, ctx) => {
+    const need = (when: boolean, keys: (keyof typeof env)[], why: string) => {
+      if (!when) return;
+      for (const key of keys) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${why}` });
+      }
+    };
+    need(env.TRANSLATOR === 'deepl', ['DEEPL_AUTH_KEY'], 'when TRANSLATOR=deepl');
+    need(env.TRANSLATOR === 'openai', ['OPENAI_BASE_URL', 'OPENAI_MODEL'], 'when TRANSLATOR=openai');
+    need(Boolean(env.SLACK_BOT_TOKEN), ['SLACK_SIGNING_SECRET'], 'when SLACK_BOT_TOKEN is set');
+    need(Boolean(env.MicrosoftAppId), ['MicrosoftAppPassword'], 'when MicrosoftAppId is set');
+    need(env.MicrosoftAppType === 'SingleTenant', ['MicrosoftAppTenantId'], 'when MicrosoftAppType=SingleTenant');
+    need(Boolean(env.SMTP_URL), ['MAIL_FROM'], 'when SMTP_URL is set');
+    need(Boolean(env.STATUSPAGE_API_KEY), ['STATUSPAGE_PAGE_ID'], 'when STATUSPAGE_API_KEY is set');
+    for (const lang of list(env.LOCALES)) {
+      if (!Locale.safeParse(lang).success) {
+        ctx.addIssue({ code: 'custom', path: ['LOCALES'], message: `"${lang}" is not a language tag such as en or ja` });
+      }
+    }
+    if (list(env.LOCALES).length === 0) ctx.addIssue({ code: 'custom', path: ['LOCALES'], message: 'names no language' });
+    for (const pair of list(env.TIME_ZONES ?? '')) {
+      const [lang, zone] = pair.split('=').map((s) => s.trim());
+      if (!lang || !zone) {
+        ctx.addIssue({ code: 'custom', path: ['TIME_ZONES'], message: `"${pair}" is not lang=Zone (e.g. ja=Asia/Tokyo)` });
+      } else if (!isTimeZone(zone)) {
+        ctx.addIssue({ code: 'custom', path: ['TIME_ZONES'], message: `"${zone}" is not an IANA time zone` });
+      }
+    }
+    if (env.TEAM_TIME_ZONE && !isTimeZone(env.TEAM_TIME_ZONE)) {
+      ctx.addIssue({ code: 'custom', path: ['TEAM_TIME_ZONE'], message: `"${env.TEAM_TIME_ZONE}" is not an IANA time zone` });
+    }
+  });
+
+type Env = z.infer<typeof Env>;
+
+/** tsuiki's settings, read once at start from the environment and `.env`. */
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  publicUrl: string;
+  logLevel: Env['LOG_LEVEL'];
+  locales: string[];
+  /** The zone each language's readers see times in. */
+  timeZones: Record<string, string>;
+  /** Where the team works: how `at 22:25` is read and chat replies are stamped. */
+  teamTimeZone: string;
+  publishApproval: Env['PUBLISH_APPROVAL'];
+  updateReminderMinutes: number;
+  upstreamPollSeconds: number;
+  componentsFile: string | undefined;
+  incidentsChannel: string | undefined;
+  slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  teams: { appId?: string; appPassword?: string; tenantId?: string; appType?: string; teamId?: string; graphApiUrl?: string };
+  translator: {
+    kind: Env['TRANSLATOR'];
+    deeplAuthKey?: string;
+    deeplServerUrl?: string;
+    openaiBaseUrl?: string;
+    openaiApiKey?: string;
+    openaiModel?: string;
+  };
+  smtp: { url?: string; from?: string };
+  statuspage: { apiKey?: string; pageId?: string; apiUrl?: string };
+  digestCron: string | undefined;
+  adminToken: string | undefined;
+}
+
+/** Invalid settings: one line per problem, secrets never included. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_KEYS = /TOKEN|SECRET|PASSWORD|KEY|_URL$/i;
+
+/** Reads `.env` (if present) under the real environment, which wins. */
+export function readEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  envFile = '.env',
+): Record<string, string | undefined> {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+/** Validates settings; throws ConfigError listing every bad one. */
+export function loadConfig(source: Record<string, string | undefined> = readEnvironment()): Config {
+  const parsed = Env.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'settings');
+      // Never echo the value: settings such as tokens and URLs with passwords are secrets.
+      const message = SECRET_KEYS.test(key) && issue.code === 'invalid_type' ? 'is invalid' : issue.message;
+      return `${key} ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const locales = [...new Set(list(env.LOCALES))];
+  const timeZones: Record<string, string> = {};
+  for (const lang of locales) timeZones[lang] = DEFAULT_ZONES[lang.split('-')[0]!] ?? 'UTC';
+  for (const pair of list(env.TIME_ZONES ?? '')) {
+    const [lang, zone] = pair.split('=').map((s) => s.trim());
+    if (lang && zone) timeZones[lang] = zone;
+  }
+  const port = env.PORT;
+  return {
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    port,
+    host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    logLevel: env.LOG_LEVEL,
+    locales,
+    timeZones,
+    teamTimeZone: env.TEAM_TIME_ZONE ?? timeZones[locales[0]!] ?? 'UTC',
+    publishApproval: env.PUBLISH_APPROVAL,
+    updateReminderMinutes: env.UPDATE_REMINDER_MINUTES,
+    upstreamPollSeconds: env.UPSTREAM_POLL_SECONDS,
+    componentsFile: env.COMPONENTS_FILE,
+    incidentsChannel: env.INCIDENTS_CHANNEL,
+    slack: {
+      botToken: env.SLACK_BOT_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+    },
+    teams: {
+      appId: env.MicrosoftAppId,
+      appPassword: env.MicrosoftAppPassword,
+      tenantId: env.MicrosoftAppTenantId,
+      appType: env.MicrosoftAppType,
+      teamId: env.TEAMS_TEAM_ID,
+      graphApiUrl: env.GRAPH_API_URL,
+    },
+    translator: {
+      kind: env.TRANSLATOR,
+      deeplAuthKey: env.DEEPL_AUTH_KEY,
+      deeplServerUrl: env.DEEPL_SERVER_URL,
+      openaiBaseUrl: env.OPENAI_BASE_URL,
+      openaiApiKey: env.OPENAI_API_KEY,
+      openaiModel: env.OPENAI_MODEL,
+    },
+    smtp: { url: env.SMTP_URL, from: env.MAIL_FROM },
+    statuspage: { apiKey: env.STATUSPAGE_API_KEY, pageId: env.STATUSPAGE_PAGE_ID, apiUrl: env.STATUSPAGE_API_URL },
+    digestCron: env.DIGEST_CRON,
+    adminToken: env.ADMIN_TOKEN,
+  };
+}
+
+/** The config with every secret replaced, safe to log. */
+export function maskConfig(config: Config): unknown {
+  return JSON.parse(
+    JSON.stringify(config, (key, value) =>
+      typeof value === 'string' && /token|secret|password|key|Url$/i.test(key) && !/publicUrl|apiUrl|serverUrl|baseUrl/.test(key)
+        ? '***'
+        : key === 'databaseUrl' && typeof value === 'string'
+          ? value.replace(/\/\/[^@/]*@/, '//***@')
+          : value,
+    ),
+  );
+}

@@ -1,0 +1,102 @@
+import type { Impact, SettableMoment, SettableStatus, Severity, Visibility } from './model.ts';
+
+/** The canonical verbs; Japanese and other aliases map onto these in the parser. */
+export const VERBS = [
+  'help',
+  'declare',
+  'update',
+  'status',
+  'publish',
+  'severity',
+  'components',
+  'assign',
+  'started',
+  'detected',
+  'mitigated',
+  'cause',
+  'action',
+  'remind',
+  'summary',
+  'timeline',
+  'list',
+  'close',
+  'postmortem',
+  'follow',
+] as const;
+export type Verb = (typeof VERBS)[number];
+
+/** Verbs that act on one incident: inside an incident channel it is implied, elsewhere `INC-n` names it. */
+export const INCIDENT_VERBS: readonly Verb[] = [
+  'update',
+  'status',
+  'publish',
+  'severity',
+  'components',
+  'assign',
+  'started',
+  'detected',
+  'mitigated',
+  'cause',
+  'action',
+  'remind',
+  'summary',
+  'timeline',
+  'close',
+  'postmortem',
+];
+
+/** What a person asked for, parsed and validated, with every time already resolved to an instant. */
+export type Command =
+  | { verb: 'help'; topic?: Verb }
+  /** `form: true` when `declare` had no text: the platform opens its form instead. */
+  | { verb: 'declare'; form: true }
+  | {
+      verb: 'declare';
+      form: false;
+      title: string;
+      severity?: Severity;
+      components: string[];
+      visibility: Visibility;
+      started?: Date;
+      summary?: string;
+    }
+  /** `update` and `note` are the same internal timeline entry; `at` back-dates it. */
+  | { verb: 'update'; text: string; at?: Date }
+  | { verb: 'status'; status: SettableStatus; publicText?: string; at?: Date }
+  | { verb: 'publish'; text: string }
+  | { verb: 'severity'; severity: Severity }
+  | { verb: 'components'; components: string[]; impact?: Impact }
+  | { verb: 'assign'; role: string; user: ChatUserRef }
+  | { verb: SettableMoment; at: Date }
+  | { verb: 'cause'; text: string }
+  | { verb: 'action'; text: string; owner?: ChatUserRef }
+  | { verb: 'remind'; minutes: number }
+  | { verb: 'summary' }
+  | { verb: 'timeline' }
+  | { verb: 'list' }
+  | { verb: 'close'; finalText?: string }
+  | { verb: 'postmortem' }
+  | { verb: 'follow'; url: string };
+
+/**
+ * A person named in a command: a platform mention (`<@U123>` in Slack, `<at>` in Teams,
+ * `@name` in the console) or plain text when the platform gives no id.
+ */
+export interface ChatUserRef {
+  /** Platform user id when the mention carried one. */
+  id?: string;
+  /** What was typed, for display. */
+  display: string;
+}
+
+/** A parsed command plus the incident it names explicitly (`INC-42`), if any. */
+export interface ParsedCommand {
+  command: Command;
+  incidentNumber?: number;
+}
+
+/** What the parser needs to resolve times: the moment the command was said and the team's zone. */
+export interface ParseContext {
+  now: Date;
+  timeZone: string;
+}

@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import lockfile from 'proper-lockfile';
+import * as schema from './schema.ts';
+
+/** Drizzle over either driver; use cases see only this type. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle, accepted wherever a Db is. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Executor = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Throws when the database cannot answer a trivial query; backs /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Applies pending migrations from drizzle/, once even when several processes start together. */
+  migrate(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** postgres:// URL; unset means embedded PGlite. */
+  url?: string;
+  /** PGlite's directory; unset with no url means in memory (tests). */
+  dataDir?: string;
+  /** Apply migrations before returning; on by default. */
+  migrate?: boolean;
+  maxConnections?: number;
+}
+
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+// Any constant works; every tsuiki process takes the same one around migrations so that
+// several processes starting together do not apply the same migration twice.
+const MIGRATION_LOCK_ID = 0x7453_756b;
+
+/** Thrown when another process already holds the embedded database directory. */
+export class DatabaseLockedError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`database directory ${dataDir} is in use by another tsuiki process`);
+    this.name = 'DatabaseLockedError';
+  }
+}
+
+/** Opens PostgreSQL (postgres.js) when a URL is given, otherwise embedded PGlite, and migrates. */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const database = options.url ? openPostgres(options.url, options) : await openPglite(options);
+  if (options.migrate ?? true) {
+    try {
+      await database.migrate();
+    } catch (e) {
+      await database.close();
+      throw e;
+    }
+  }
+  return database;
+}
+
+function openPostgres(url: string, options: OpenOptions): Database {
+  const client = postgres(url, {
+    max: options.maxConnections ?? 10,
+    onnotice: () => {},
+  });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+    migrate: async () => {
+      // A session lock on a one-connection client: the migrator opens its own transaction,
+      // so the lock must outlive it. A crash releases it with the connection.
+      const single = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await single`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+        await migratePostgres(drizzlePostgres(single), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+  };
+}
+
+async function openPglite(options: OpenOptions): Promise<Database> {
+  let release: (() => Promise<void>) | undefined;
+  let client: PGlite;
+  if (options.dataDir) {
+    const dir = resolve(options.dataDir);
+    mkdirSync(dir, { recursive: true });
+    // PGlite is single-process: a second process on the same files would corrupt them or
+    // silently lose writes, so it must refuse to start instead.
+    try {
+      release = await lockfile.lock(dir, { stale: 15_000, update: 5_000, realpath: false });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOCKED') throw new DatabaseLockedError(dir);
+      throw e;
+    }
+    client = await PGlite.create(dir);
+  } else {
+    client = await PGlite.create();
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: async () => {
+      await client.close();
+      await release?.();
+    },
+    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER }),
+  };
+}

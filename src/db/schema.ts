@@ -1,0 +1,327 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+/** Incident numbers (`INC-n`); a sequence, so two processes never hand out the same one. */
+export const incidentNumberSeq = pgSequence('incident_number_seq', { startWith: 1 });
+
+export const incident = pgTable(
+  'incident',
+  {
+    id: uuid('id').primaryKey(),
+    number: integer('number').notNull().unique(),
+    title: text('title').notNull(),
+    summary: text('summary'),
+    severity: text('severity').notNull(),
+    // Cached from the timeline by deriveStatus() in the same transaction as every write;
+    // never assigned on its own, so a back-dated entry cannot win over a newer one.
+    status: text('status').notNull(),
+    visibility: text('visibility').notNull(),
+    declaredBy: text('declared_by').notNull(),
+    declaredByName: text('declared_by_name').notNull(),
+    sourceLang: text('source_lang').notNull(),
+    remindMinutes: integer('remind_minutes'),
+    upstream: jsonb('upstream'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    check('incident_severity_check', sql`${t.severity} in ('SEV1', 'SEV2', 'SEV3', 'SEV4')`),
+    check(
+      'incident_status_check',
+      sql`${t.status} in (${inList(['investigating', 'identified', 'monitoring', 'resolved', 'closed'])})`,
+    ),
+    check('incident_visibility_check', sql`${t.visibility} in ('public', 'private')`),
+    index('incident_status_idx').on(t.status),
+  ],
+);
+
+/** Components customers see; `id` is what commands type, created on first use without a COMPONENTS_FILE. */
+export const component = pgTable('component', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  names: jsonb('names').$type<Record<string, string>>().notNull().default({}),
+  statuspageId: text('statuspage_id'),
+  position: integer('position').notNull().default(0),
+  createdAt: ts('created_at').notNull(),
+});
+
+export const incidentComponent = pgTable(
+  'incident_component',
+  {
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => component.id),
+    impact: text('impact').notNull(),
+    since: ts('since').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.incidentId, t.componentId] }),
+    check(
+      'incident_component_impact_check',
+      sql`${t.impact} in ('degraded_performance', 'partial_outage', 'major_outage')`,
+    ),
+  ],
+);
+
+/** Append-only record of what happened; `occurredAt` is what the user said, `recordedAt` when we learned it. */
+export const timelineEntry = pgTable(
+  'timeline_entry',
+  {
+    id: uuid('id').primaryKey(),
+    // Insertion order, the tie-breaker when two entries share an occurredAt.
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    kind: text('kind').notNull(),
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    recordedAt: ts('recorded_at').notNull(),
+    text: text('text'),
+    sourceLang: text('source_lang'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('timeline_entry_incident_idx').on(t.incidentId, t.occurredAt, t.seq)],
+);
+
+/** The latest value of each key moment; every change is also a `moment` timeline entry. */
+export const keyMoment = pgTable(
+  'key_moment',
+  {
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    kind: text('kind').notNull(),
+    at: ts('at').notNull(),
+    setBy: text('set_by').notNull(),
+    recordedAt: ts('recorded_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.incidentId, t.kind] }),
+    check(
+      'key_moment_kind_check',
+      sql`${t.kind} in (${inList(['started', 'detected', 'declared', 'first_public', 'mitigated', 'resolved', 'closed'])})`,
+    ),
+  ],
+);
+
+export const incidentRole = pgTable(
+  'incident_role',
+  {
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    role: text('role').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    assignedAt: ts('assigned_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.role] })],
+);
+
+/** People who have acted in an incident; private incidents are visible to them only. */
+export const responder = pgTable(
+  'responder',
+  {
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    since: ts('since').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.userId] })],
+);
+
+export const actionItem = pgTable(
+  'action_item',
+  {
+    id: uuid('id').primaryKey(),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    text: text('text').notNull(),
+    ownerId: text('owner_id'),
+    ownerName: text('owner_name'),
+    done: boolean('done').notNull().default(false),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('action_item_incident_idx').on(t.incidentId)],
+);
+
+/** A public update: one status + body, translated, published as one unit. */
+export const publicUpdate = pgTable(
+  'public_update',
+  {
+    id: uuid('id').primaryKey(),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    status: text('status').notNull(),
+    body: text('body').notNull(),
+    sourceLang: text('source_lang').notNull(),
+    state: text('state').notNull(),
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name').notNull(),
+    approvedBy: text('approved_by'),
+    createdAt: ts('created_at').notNull(),
+    publishedAt: ts('published_at'),
+  },
+  (t) => [
+    check('public_update_state_check', sql`${t.state} in ('draft', 'published', 'cancelled')`),
+    index('public_update_incident_idx').on(t.incidentId, t.createdAt),
+  ],
+);
+
+export const publicUpdateTranslation = pgTable(
+  'public_update_translation',
+  {
+    updateId: uuid('update_id')
+      .notNull()
+      .references(() => publicUpdate.id),
+    lang: text('lang').notNull(),
+    body: text('body').notNull(),
+    origin: text('origin').notNull(),
+    translator: text('translator'),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.updateId, t.lang] }),
+    check('public_update_translation_origin_check', sql`${t.origin} in ('machine', 'human', 'approved')`),
+  ],
+);
+
+export const subscriber = pgTable(
+  'subscriber',
+  {
+    id: uuid('id').primaryKey(),
+    kind: text('kind').notNull(),
+    address: text('address').notNull(),
+    lang: text('lang').notNull(),
+    timeZone: text('time_zone').notNull(),
+    // Empty: every component.
+    components: text('components').array().notNull().default(sql`'{}'::text[]`),
+    secret: text('secret'),
+    confirmed: boolean('confirmed').notNull().default(false),
+    confirmToken: text('confirm_token'),
+    unsubscribeToken: text('unsubscribe_token').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('subscriber_kind_address_idx').on(t.kind, t.address),
+    check('subscriber_kind_check', sql`${t.kind} in ('email', 'webhook', 'slack', 'teams')`),
+  ],
+);
+
+/** One public update to one target; the idempotency key makes a second attempt a no-op. */
+export const delivery = pgTable(
+  'delivery',
+  {
+    id: uuid('id').primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    updateId: uuid('update_id')
+      .notNull()
+      .references(() => publicUpdate.id),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    target: text('target').notNull(),
+    subscriberId: uuid('subscriber_id').references(() => subscriber.id),
+    state: text('state').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: ts('next_attempt_at'),
+    deliveredAt: ts('delivered_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    check('delivery_state_check', sql`${t.state} in ('pending', 'delivered', 'failed', 'dead', 'skipped')`),
+    index('delivery_update_idx').on(t.updateId, t.state),
+  ],
+);
+
+/**
+ * Where an incident lives in chat: a Slack channel, a Teams conversation (with the
+ * serialized ConversationReference needed to post proactively), or the local console.
+ */
+export const chatRef = pgTable(
+  'chat_ref',
+  {
+    id: uuid('id').primaryKey(),
+    incidentId: uuid('incident_id').references(() => incident.id),
+    platform: text('platform').notNull(),
+    purpose: text('purpose').notNull(),
+    channelId: text('channel_id').notNull(),
+    teamId: text('team_id'),
+    conversationRef: jsonb('conversation_ref'),
+    headerMessageId: text('header_message_id'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('chat_ref_platform_channel_idx').on(t.platform, t.channelId),
+    index('chat_ref_incident_idx').on(t.incidentId),
+    check('chat_ref_purpose_check', sql`${t.purpose} in ('incident', 'announcement', 'incidents')`),
+  ],
+);
+
+/** Who did what, for every write; kept apart from the timeline, which is what people read. */
+export const auditEvent = pgTable(
+  'audit_event',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull(),
+    actorPlatform: text('actor_platform').notNull(),
+    actorId: text('actor_id').notNull(),
+    action: text('action').notNull(),
+    incidentId: uuid('incident_id'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_event_incident_idx').on(t.incidentId)],
+);
+
+/**
+ * One row per caller-supplied idempotency key; written in the command's own transaction,
+ * so a retried command finds it and records nothing new.
+ */
+export const commandReceipt = pgTable('command_receipt', {
+  key: text('key').primaryKey(),
+  verb: text('verb').notNull(),
+  incidentId: uuid('incident_id'),
+  result: jsonb('result').$type<Record<string, unknown>>().notNull(),
+  createdAt: ts('created_at').notNull(),
+});
+
+export const postmortem = pgTable(
+  'postmortem',
+  {
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    lang: text('lang').notNull(),
+    markdown: text('markdown').notNull(),
+    generatedAt: ts('generated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.lang] })],
+);

@@ -1,0 +1,96 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import i18next, { type i18n as I18nInstance, type TFunction } from 'i18next';
+import { DateTime } from 'luxon';
+
+export const LOCALES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../locales');
+
+/** The bot's words in every configured language, plus time and duration formatting per language and zone. */
+export interface I18n {
+  readonly languages: readonly string[];
+  /** The translate function fixed to one language. */
+  t(lang: string): TFunction;
+  /** The closest configured language to a platform locale (`ja-JP` → `ja`), else the first one. */
+  pick(locale: string | undefined): string;
+  /** An instant as the language writes it, in a zone, always with the zone: `2/27 0:20 (JST)`. */
+  formatDateTime(at: Date, lang: string, zone: string, style?: 'dateTime' | 'fullDateTime' | 'time' | 'date'): string;
+  /** A span as the language writes it: `2 h 5 min`, `2時間5分`. */
+  formatDuration(ms: number, lang: string): string;
+  /** A list joined the way the language joins lists. */
+  formatList(items: readonly string[], lang: string): string;
+  readonly instance: I18nInstance;
+}
+
+/** Reads locales/<lang>/<namespace>.json for each language; a language is added by adding files. */
+export function loadResources(languages: readonly string[], dir = LOCALES_DIR) {
+  const resources: Record<string, Record<string, unknown>> = {};
+  for (const lang of languages) {
+    const langDir = join(dir, lang);
+    if (!existsSync(langDir)) throw new Error(`no locale files for "${lang}" in ${langDir}`);
+    resources[lang] = {};
+    for (const file of readdirSync(langDir).filter((f) => f.endsWith('.json'))) {
+      resources[lang]![basename(file, '.json')] = JSON.parse(readFileSync(join(langDir, file), 'utf8'));
+    }
+  }
+  return resources;
+}
+
+export function namespacesIn(dir = LOCALES_DIR, lang = 'en'): string[] {
+  return readdirSync(join(dir, lang))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => basename(f, '.json'));
+}
+
+/** Builds the i18next instance synchronously from the locale files. */
+export function createI18n(languages: readonly string[], dir = LOCALES_DIR): I18n {
+  const instance = i18next.createInstance();
+  const resources = loadResources(languages, dir);
+  void instance.init({
+    resources: resources as never,
+    lng: languages[0],
+    fallbackLng: languages[0] === 'en' || !languages.includes('en') ? languages[0] : ['en'],
+    supportedLngs: [...languages],
+    ns: Object.keys(resources[languages[0]!] ?? {}),
+    defaultNS: 'bot',
+    initAsync: false,
+    // Chat platforms and the HTML renderer escape on output; escaping here would double it.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  const fixed = new Map(languages.map((lang) => [lang, instance.getFixedT(lang)]));
+  const t = (lang: string): TFunction => fixed.get(lang) ?? fixed.get(languages[0]!)!;
+
+  return {
+    languages,
+    instance,
+    t,
+    pick(locale) {
+      if (!locale) return languages[0]!;
+      const lower = locale.toLowerCase().replace('_', '-');
+      return (
+        languages.find((l) => l.toLowerCase() === lower) ??
+        languages.find((l) => l.toLowerCase() === lower.split('-')[0]) ??
+        languages[0]!
+      );
+    },
+    formatDateTime(at, lang, zone, style = 'dateTime') {
+      const pattern = t(lang)(`common:format.${style}`);
+      return DateTime.fromJSDate(at).setZone(zone).setLocale(lang).toFormat(pattern);
+    },
+    formatDuration(ms, lang) {
+      const tl = t(lang);
+      const totalMinutes = Math.floor(Math.abs(ms) / 60_000);
+      if (totalMinutes < 1) return tl('common:duration.lessThanMinute');
+      const days = Math.floor(totalMinutes / 1440);
+      const hours = Math.floor((totalMinutes % 1440) / 60);
+      const minutes = totalMinutes % 60;
+      if (days > 0) return hours > 0 ? tl('common:duration.daysHours', { days, hours }) : tl('common:duration.days', { days });
+      if (hours > 0) return minutes > 0 ? tl('common:duration.hoursMinutes', { hours, minutes }) : tl('common:duration.hours', { hours });
+      return tl('common:duration.minutes', { minutes });
+    },
+    formatList(items, lang) {
+      return items.length === 0 ? t(lang)('common:list.none') : items.join(t(lang)('common:list.separator'));
+    },
+  };
+}
