@@ -187,6 +187,17 @@ CREATE TABLE "timeline_entry" (
 	"data" jsonb DEFAULT '{}'::jsonb NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "upstream_follow" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"url" text NOT NULL,
+	"created_by" text NOT NULL,
+	"etag" text,
+	"last_polled_at" timestamp with time zone,
+	"last_error" text,
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "upstream_follow_url_unique" UNIQUE("url")
+);
+--> statement-breakpoint
 ALTER TABLE "action_item" ADD CONSTRAINT "action_item_incident_id_incident_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incident"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "chat_ref" ADD CONSTRAINT "chat_ref_incident_id_incident_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incident"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "delivery" ADD CONSTRAINT "delivery_update_id_public_update_id_fk" FOREIGN KEY ("update_id") REFERENCES "public"."public_update"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

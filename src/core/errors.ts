@@ -24,6 +24,11 @@ export const ERROR_CODES = [
   'bad_minutes',
   'bad_url',
   'conflict',
+  'private_incident',
+  'approval_required',
+  'update_not_found',
+  'update_not_draft',
+  'unknown_language',
   'not_recorded',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

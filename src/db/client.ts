@@ -124,3 +124,8 @@ async function openPglite(options: OpenOptions): Promise<Database> {
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER }),
   };
 }
+
+/** Rows of a raw `execute()` result, whose shape differs between postgres.js (an array) and PGlite (`{ rows }`). */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
+}

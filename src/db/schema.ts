@@ -325,3 +325,14 @@ export const postmortem = pgTable(
   },
   (t) => [primaryKey({ columns: [t.incidentId, t.lang] })],
 );
+
+/** A vendor status page being followed (`follow <url>`); polled by the upstream watcher. */
+export const upstreamFollow = pgTable('upstream_follow', {
+  id: uuid('id').primaryKey(),
+  url: text('url').notNull().unique(),
+  createdBy: text('created_by').notNull(),
+  etag: text('etag'),
+  lastPolledAt: ts('last_polled_at'),
+  lastError: text('last_error'),
+  createdAt: ts('created_at').notNull(),
+});

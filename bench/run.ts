@@ -1,0 +1,130 @@
+import { mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { arch, cpus, platform, totalmem } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** One measured number, with the baseline measured in the same run and the product's target. */
+export interface BenchRow {
+  metric: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  /** What the baseline is, e.g. `bare INSERT, same client`. */
+  baselineLabel?: string;
+  /** value ÷ baseline. */
+  ratio?: number;
+  /** What the product needs, as a person reads it: `≥ 100 cmd/s`. */
+  target?: string;
+}
+
+/** What every benchmark module in bench/ exports. */
+export interface BenchModule {
+  run(): Promise<BenchRow[]>;
+}
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const RESULTS_FILE = join(BENCH_DIR, 'results', 'latest.json');
+
+/** Names of the benchmark modules in bench/, without `.ts`; run.ts itself is not one. */
+export function benchmarkNames(): string[] {
+  return readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith('.ts') && f !== basename(fileURLToPath(import.meta.url)) && !f.endsWith('.d.ts'))
+    .map((f) => basename(f, '.ts'))
+    .sort();
+}
+
+interface ModuleResult {
+  name: string;
+  rows: BenchRow[];
+  error?: string;
+}
+
+async function runAll(requested: string[]): Promise<number> {
+  const available = benchmarkNames();
+  const unknown = requested.filter((n) => !available.includes(n.replace(/\.ts$/, '')));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(', ')}; available: ${available.join(', ')}`);
+    return 2;
+  }
+  const names = requested.length > 0 ? requested.map((n) => n.replace(/\.ts$/, '')) : available;
+  const results: ModuleResult[] = [];
+  for (const name of names) {
+    console.log(`running ${name} ...`);
+    try {
+      const mod = (await import(pathToFileURL(join(BENCH_DIR, `${name}.ts`)).href)) as Partial<BenchModule>;
+      if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts does not export run()`);
+      results.push({ name, rows: await mod.run() });
+    } catch (e) {
+      const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      console.error(`${name} failed: ${message}`);
+      results.push({ name, rows: [], error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  const command = commandLine(requested);
+  const machine = machineFacts();
+  console.log('');
+  console.log(renderTable(results.flatMap((r) => r.rows)));
+  console.log('');
+  console.log(`command: ${command}`);
+  console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform}/${machine.arch}, node ${machine.node}`);
+  console.log(`date:    ${machine.date}`);
+
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ command, machine, benchmarks: results }, null, 2)}\n`);
+  console.log(`written: ${RESULTS_FILE}`);
+
+  const failed = results.filter((r) => r.error);
+  if (failed.length > 0) {
+    console.error(`failed: ${failed.map((r) => r.name).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** The command a person would type to reproduce this run. */
+function commandLine(requested: string[]): string {
+  const args = requested.length > 0 ? ` ${requested.join(' ')}` : '';
+  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` --${args}` : ''}`;
+  return `node --import tsx bench/run.ts${args}`;
+}
+
+function machineFacts() {
+  const list = cpus();
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown cpu',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: platform(),
+    arch: arch(),
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+}
+
+const COLUMNS = ['metric', 'value', 'baseline (same run)', 'ratio', 'target'] as const;
+
+/** The rows as one aligned Markdown table, readable in a terminal and pasteable into an issue. */
+export function renderTable(rows: BenchRow[]): string {
+  const cells = rows.map((r) => [
+    r.metric,
+    `${formatNumber(r.value)} ${r.unit}`,
+    r.baseline === undefined ? '–' : `${formatNumber(r.baseline)} ${r.unit}${r.baselineLabel ? ` (${r.baselineLabel})` : ''}`,
+    r.ratio === undefined ? '–' : `${formatNumber(r.ratio, 2)}×`,
+    r.target ?? '–',
+  ]);
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: readonly string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(COLUMNS), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+}
+
+function formatNumber(n: number, fractionDigits?: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const digits = fractionDigits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+// Only when run as the entry point, so a benchmark module may import the types above.
+if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) {
+  process.exitCode = await runAll(process.argv.slice(2));
+}

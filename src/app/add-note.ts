@@ -1,0 +1,43 @@
+import { DomainError } from '../core/errors.ts';
+import { MAX_TEXT_LENGTH } from '../core/model.ts';
+import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
+import type { AppContext } from './context.ts';
+import { addResponder, appendEntry, touchIncident } from './writes.ts';
+
+export interface NoteAdded {
+  [key: string]: unknown;
+  incidentId: string;
+  number: number;
+  occurredAt: string;
+  backdated: boolean;
+}
+
+/** Records an internal timeline entry (`update` / `note`), optionally back-dated with `at HH:MM`. */
+export async function addNote(
+  ctx: AppContext,
+  meta: CommandMeta,
+  incidentId: string,
+  input: { text: string; at?: Date },
+): Promise<CommandResult<NoteAdded>> {
+  const text = input.text.trim();
+  if (!text) throw new DomainError('missing_argument', { argument: 'text' }, 'update');
+  if (text.length > MAX_TEXT_LENGTH) throw new DomainError('text_too_long', { max: MAX_TEXT_LENGTH }, 'update');
+  return runWrite(ctx, meta, 'update', incidentId, async (tx, now) => {
+    const incident = await loadForActor(tx, incidentId, meta, { write: true });
+    if (input.at && input.at.getTime() > now.getTime()) {
+      throw new DomainError('future_time', { value: input.at.toISOString() }, 'update');
+    }
+    const occurredAt = input.at ?? now;
+    await appendEntry(tx, ctx, incidentId, {
+      kind: 'note',
+      actor: meta.actor,
+      occurredAt,
+      recordedAt: now,
+      text,
+      sourceLang: meta.actor.lang,
+    });
+    await addResponder(tx, incidentId, meta.actor, now);
+    await touchIncident(tx, incidentId, now);
+    return { incidentId, number: incident.number, occurredAt: occurredAt.toISOString(), backdated: Boolean(input.at) };
+  });
+}

@@ -1,0 +1,71 @@
+import { and, eq } from 'drizzle-orm';
+import { DomainError } from '../core/errors.ts';
+import type { SettableStatus } from '../core/model.ts';
+import { assertTransition } from '../core/timeline.ts';
+import * as t from '../db/schema.ts';
+import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
+import type { AppContext } from './context.ts';
+import { createPublicUpdate, type UpdateDrafted } from './public-updates.ts';
+import { addResponder, appendEntry, refreshStatus, setMoment } from './writes.ts';
+
+export interface StatusChanged {
+  [key: string]: unknown;
+  incidentId: string;
+  number: number;
+  from: string;
+  to: string;
+  /** The derived status after the change; differs from `to` when a back-dated change was overtaken by a newer one. */
+  status: string;
+  occurredAt: string;
+  update?: UpdateDrafted;
+}
+
+/** Changes status (with optional public text, which becomes a public update at that status). */
+export async function changeStatus(
+  ctx: AppContext,
+  meta: CommandMeta,
+  incidentId: string,
+  input: { status: SettableStatus; at?: Date; publicText?: string },
+): Promise<CommandResult<StatusChanged>> {
+  return runWrite(ctx, meta, 'status', incidentId, async (tx, now) => {
+    const incident = await loadForActor(tx, incidentId, meta, { write: true, requireResponder: Boolean(input.publicText) });
+    try {
+      assertTransition(incident.status, input.status);
+    } catch (e) {
+      throw e instanceof DomainError ? e.withVerb('status') : e;
+    }
+    if (input.at && input.at.getTime() > now.getTime()) {
+      throw new DomainError('future_time', { value: input.at.toISOString() }, 'status');
+    }
+    const occurredAt = input.at ?? now;
+    await appendEntry(tx, ctx, incidentId, {
+      kind: 'status',
+      actor: meta.actor,
+      occurredAt,
+      recordedAt: now,
+      text: input.publicText?.trim() || null,
+      sourceLang: meta.actor.lang,
+      data: { status: input.status, from: incident.status },
+    });
+    const status = await refreshStatus(tx, incidentId, now);
+    if (status === 'resolved' && input.status === 'resolved') {
+      await setMoment(tx, incidentId, 'resolved', occurredAt, meta.actor.id, now);
+    } else if (status !== 'resolved' && incident.moments.resolved) {
+      // Reopened: the incident is no longer resolved, so its resolution time no longer holds.
+      await tx.delete(t.keyMoment).where(and(eq(t.keyMoment.incidentId, incidentId), eq(t.keyMoment.kind, 'resolved')));
+    }
+    await addResponder(tx, incidentId, meta.actor, now);
+    const update = input.publicText
+      ? await createPublicUpdate(tx, ctx, { ...incident, status }, { status, body: input.publicText, actor: meta.actor, now })
+      : undefined;
+    return {
+      incidentId,
+      number: incident.number,
+      from: incident.status,
+      to: input.status,
+      status,
+      occurredAt: occurredAt.toISOString(),
+      ...(update ? { update } : {}),
+    };
+  });
+}

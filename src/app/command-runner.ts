@@ -1,0 +1,95 @@
+import { eq } from 'drizzle-orm';
+import { DomainError } from '../core/errors.ts';
+import { type IncidentSnapshot, isResponder } from '../core/incident.ts';
+import type { Actor } from '../core/model.ts';
+import type { Tx } from '../db/client.ts';
+import { loadSnapshot } from '../db/incident-repository.ts';
+import * as t from '../db/schema.ts';
+import type { AppContext } from './context.ts';
+
+/** Who asks, from where, and under which retry key. */
+export interface CommandMeta {
+  actor: Actor;
+  /** Caller-supplied; a second command with the same key records nothing and gets the first result. */
+  idempotencyKey?: string;
+  /** True when the command was said in the incident's own channel. */
+  inIncidentChannel?: boolean;
+}
+
+/** JSON-safe outcome of a write; stored with the receipt so a retry replays it. */
+export type Outcome = { [key: string]: unknown };
+
+export interface CommandResult<O extends Outcome> {
+  outcome: O;
+  /** True when this was a retry answered from the stored receipt. */
+  replayed: boolean;
+}
+
+/**
+ * Runs one write command in one transaction: the idempotency receipt, the writes and the
+ * audit event commit together or not at all, so a retried command records nothing new
+ * and a failed one leaves nothing half-recorded.
+ */
+export async function runWrite<O extends Outcome>(
+  ctx: AppContext,
+  meta: CommandMeta,
+  verb: string,
+  incidentId: string | undefined,
+  work: (tx: Tx, now: Date) => Promise<O>,
+): Promise<CommandResult<O>> {
+  return ctx.db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    if (meta.idempotencyKey) {
+      const inserted = await tx
+        .insert(t.commandReceipt)
+        .values({ key: meta.idempotencyKey, verb, incidentId, result: {}, createdAt: now })
+        .onConflictDoNothing()
+        .returning({ key: t.commandReceipt.key });
+      if (inserted.length === 0) {
+        const [receipt] = await tx.select().from(t.commandReceipt).where(eq(t.commandReceipt.key, meta.idempotencyKey));
+        if (receipt?.verb !== verb) throw new DomainError('conflict', { key: meta.idempotencyKey });
+        return { outcome: receipt.result as O, replayed: true };
+      }
+    }
+    const outcome = await work(tx, now);
+    const resultIncidentId = incidentId ?? (typeof outcome.incidentId === 'string' ? outcome.incidentId : undefined);
+    if (meta.idempotencyKey) {
+      await tx
+        .update(t.commandReceipt)
+        .set({ result: outcome, incidentId: resultIncidentId })
+        .where(eq(t.commandReceipt.key, meta.idempotencyKey));
+    }
+    await tx.insert(t.auditEvent).values({
+      at: now,
+      actorPlatform: meta.actor.platform,
+      actorId: meta.actor.id,
+      action: verb,
+      incidentId: resultIncidentId,
+      detail: { actorName: meta.actor.name, outcome },
+    });
+    return { outcome, replayed: false };
+  });
+}
+
+/**
+ * Loads an incident the actor may act on. A private incident is reported as not found to
+ * non-responders, so its existence does not leak.
+ */
+export async function loadForActor(
+  tx: Tx | AppContext['db'],
+  incidentId: string,
+  meta: CommandMeta,
+  options: { write: boolean; requireResponder?: boolean },
+): Promise<IncidentSnapshot> {
+  // Writers lock the row first, so two concurrent commands on one incident see each other's writes.
+  if (options.write) await tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for('update');
+  const incident = await loadSnapshot(tx, incidentId);
+  if (!incident) throw new DomainError('incident_not_found', { ref: incidentId });
+  const responder = isResponder(incident, meta.actor.id, meta.inIncidentChannel ?? false);
+  if (incident.visibility === 'private' && !responder) {
+    throw new DomainError('incident_not_found', { ref: `INC-${incident.number}` });
+  }
+  if (options.requireResponder && !responder) throw new DomainError('not_responder', { ref: `INC-${incident.number}` });
+  if (options.write && incident.status === 'closed') throw new DomainError('incident_closed', { ref: `INC-${incident.number}` });
+  return incident;
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { inArray, sql } from 'drizzle-orm';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { DomainError } from '../core/errors.ts';
+import type { Db, Tx } from '../db/client.ts';
+import * as t from '../db/schema.ts';
+import type { AppContext } from './context.ts';
+
+const ComponentId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'ids are lowercase letters, digits, - and _');
+
+/** COMPONENTS_FILE: the component catalog and the translation glossary (PRODUCT.md "Settings"). */
+export const ComponentsFile = z.object({
+  components: z
+    .array(
+      z.object({
+        id: ComponentId,
+        name: z.string().min(1),
+        names: z.record(z.string(), z.string()).default({}),
+        statuspage_id: z.string().optional(),
+      }),
+    )
+    .default([]),
+  glossary: z.array(z.object({ term: z.string().min(1) }).catchall(z.string())).default([]),
+});
+export type ComponentsFile = z.infer<typeof ComponentsFile>;
+
+/** Reads and validates COMPONENTS_FILE; throws one line per problem. */
+export function readComponentsFile(path: string): ComponentsFile {
+  const parsed = ComponentsFile.safeParse(parse(readFileSync(path, 'utf8')) ?? {});
+  if (!parsed.success) {
+    throw new Error(
+      parsed.error.issues.map((i) => `COMPONENTS_FILE ${path}: ${i.path.join('.')} ${i.message}`).join('\n'),
+    );
+  }
+  return parsed.data;
+}
+
+/** Upserts the catalog so names and Statuspage ids follow the file; components are never deleted. */
+export async function syncComponents(db: Db, file: ComponentsFile, now: Date): Promise<void> {
+  for (const [position, c] of file.components.entries()) {
+    await db
+      .insert(t.component)
+      .values({ id: c.id, name: c.name, names: c.names, statuspageId: c.statuspage_id ?? null, position, createdAt: now })
+      .onConflictDoUpdate({
+        target: t.component.id,
+        set: { name: c.name, names: c.names, statuspageId: c.statuspage_id ?? null, position },
+      });
+  }
+}
+
+/**
+ * Makes sure every named component exists: with a catalog (COMPONENTS_FILE) an unknown id
+ * is an error; without one, a component is created the first time an incident names it.
+ */
+export async function ensureComponents(tx: Tx, ctx: AppContext, ids: readonly string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  const known = await tx.select({ id: t.component.id }).from(t.component).where(inArray(t.component.id, [...ids]));
+  const missing = ids.filter((id) => !known.some((k) => k.id === id));
+  if (missing.length === 0) return;
+  if (ctx.settings.strictComponents) throw new DomainError('unknown_component', { components: missing.join(', ') });
+  await tx
+    .insert(t.component)
+    .values(missing.map((id) => ({ id, name: id, names: {}, position: 1000, createdAt: now })))
+    .onConflictDoNothing();
+}
+
+/** Every component in catalog order. */
+export function listComponents(db: Db) {
+  return db.select().from(t.component).orderBy(sql`${t.component.position}, ${t.component.id}`);
+}

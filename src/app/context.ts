@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../db/client.ts';
+import type { I18n } from '../i18n.ts';
+
+/** What every use case may depend on; built once in the composition root. */
+export interface AppContext {
+  db: Db;
+  clock: Clock;
+  newId: () => string;
+  settings: AppSettings;
+  /** Renders stored documents (postmortem drafts) in every language. */
+  i18n: I18n;
+}
+
+/** The subset of Config the use cases read. */
+export interface AppSettings {
+  locales: string[];
+  teamTimeZone: string;
+  publishApproval: 'preview' | 'required' | 'off';
+  updateReminderMinutes: number;
+  /** When true, components must exist in the catalog (COMPONENTS_FILE); otherwise they are created on first use. */
+  strictComponents: boolean;
+  /** Zone each language reads times in. */
+  timeZones: Record<string, string>;
+  publicUrl: string;
+}
+
+export function createAppContext(db: Db, clock: Clock, settings: AppSettings, i18n: I18n): AppContext {
+  return { db, clock, newId: randomUUID, settings, i18n };
+}

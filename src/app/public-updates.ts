@@ -1,0 +1,94 @@
+import { and, eq } from 'drizzle-orm';
+import { DomainError } from '../core/errors.ts';
+import type { IncidentSnapshot } from '../core/incident.ts';
+import { type Actor, MAX_TEXT_LENGTH, type Status } from '../core/model.ts';
+import type { Tx } from '../db/client.ts';
+import * as t from '../db/schema.ts';
+import type { AppContext } from './context.ts';
+import { appendEntry, setMoment } from './writes.ts';
+
+export interface UpdateDrafted {
+  [key: string]: unknown;
+  updateId: string;
+  state: 'draft' | 'published';
+  /** Configured languages that have no translation yet (the preview says so). */
+  missingLangs: string[];
+}
+
+/**
+ * Writes a public update in its source language; with PUBLISH_APPROVAL=off it is published
+ * at once, otherwise it waits as a draft for Publish in the preview.
+ */
+export async function createPublicUpdate(
+  tx: Tx,
+  ctx: AppContext,
+  incident: IncidentSnapshot,
+  input: { status: Status; body: string; actor: Actor; now: Date },
+): Promise<UpdateDrafted> {
+  if (incident.visibility === 'private') throw new DomainError('private_incident', { ref: `INC-${incident.number}` });
+  const body = input.body.trim();
+  if (!body) throw new DomainError('missing_argument', { argument: 'text' }, 'publish');
+  if (body.length > MAX_TEXT_LENGTH) throw new DomainError('text_too_long', { max: MAX_TEXT_LENGTH }, 'publish');
+  const updateId = ctx.newId();
+  const sourceLang = input.actor.lang;
+  await tx.insert(t.publicUpdate).values({
+    id: updateId,
+    incidentId: incident.id,
+    status: input.status,
+    body,
+    sourceLang,
+    state: 'draft',
+    authorId: input.actor.id,
+    authorName: input.actor.name,
+    createdAt: input.now,
+  });
+  // The author's own words are the source-language text: written by a human.
+  await tx.insert(t.publicUpdateTranslation).values({
+    updateId,
+    lang: sourceLang,
+    body,
+    origin: 'human',
+    translator: null,
+    updatedAt: input.now,
+  });
+  const missingLangs = ctx.settings.locales.filter((l) => l !== sourceLang);
+  if (ctx.settings.publishApproval === 'off') {
+    await markPublished(tx, ctx, incident, updateId, input.actor, input.now);
+    return { updateId, state: 'published', missingLangs };
+  }
+  return { updateId, state: 'draft', missingLangs };
+}
+
+/**
+ * Publishes a draft as one unit: every translation becomes `approved`, the timeline gets
+ * the update, and the first one sets the `first_public` key moment.
+ */
+export async function markPublished(
+  tx: Tx,
+  ctx: AppContext,
+  incident: IncidentSnapshot,
+  updateId: string,
+  actor: Actor,
+  now: Date,
+): Promise<void> {
+  const [update] = await tx
+    .update(t.publicUpdate)
+    .set({ state: 'published', publishedAt: now, approvedBy: actor.id })
+    .where(and(eq(t.publicUpdate.id, updateId), eq(t.publicUpdate.state, 'draft')))
+    .returning();
+  if (!update) throw new DomainError('update_not_draft', {});
+  await tx
+    .update(t.publicUpdateTranslation)
+    .set({ origin: 'approved', updatedAt: now })
+    .where(eq(t.publicUpdateTranslation.updateId, updateId));
+  await appendEntry(tx, ctx, incident.id, {
+    kind: 'public_update',
+    actor: { id: update.authorId, name: update.authorName },
+    occurredAt: now,
+    recordedAt: now,
+    text: update.body,
+    sourceLang: update.sourceLang,
+    data: { updateId, status: update.status, approvedBy: actor.id, approvedByName: actor.name },
+  });
+  if (!incident.moments.first_public) await setMoment(tx, incident.id, 'first_public', now, actor.id, now);
+}

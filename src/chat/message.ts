@@ -1,0 +1,38 @@
+/**
+ * The platform-neutral message every front end renders: Slack as Block Kit, Teams as an
+ * Adaptive Card, the console as text. All strings are already localized and are plain
+ * text: each adapter escapes them for its own markup.
+ */
+export interface NeutralMessage {
+  /** Notification and fallback text; also what a text-only front end prints first. */
+  text: string;
+  title?: string;
+  /** Paragraphs of plain text. */
+  lines?: string[];
+  fields?: { label: string; value: string }[];
+  actions?: MessageAction[];
+}
+
+/** A button; `value` comes back to the dispatcher when it is pressed. */
+export interface MessageAction {
+  id: 'publish_update' | 'edit_translation' | 'cancel_update';
+  label: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+/** Where a reply goes: only to the person who asked, or to everyone in the channel. */
+export interface Reply {
+  visibility: 'ephemeral' | 'channel';
+  message: NeutralMessage;
+}
+
+/** Plain-text rendering shared by text-only front ends and notification fallbacks. */
+export function messageToText(message: NeutralMessage): string {
+  const parts: string[] = [];
+  if (message.title) parts.push(message.title);
+  if (message.lines?.length) parts.push(...message.lines);
+  if (message.fields?.length) parts.push(...message.fields.map((f) => `${f.label}: ${f.value}`));
+  if (message.actions?.length) parts.push(message.actions.map((a) => `[${a.label}]`).join(' '));
+  return parts.length ? parts.join('\n') : message.text;
+}

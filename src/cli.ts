@@ -1,0 +1,89 @@
+import { userInfo } from 'node:os';
+import { Command } from 'commander';
+import { runConsole } from './chat/console/run-console.ts';
+import { ConfigError, type Config, loadConfig } from './config.ts';
+import type { Actor } from './core/model.ts';
+import { openDatabase } from './db/client.ts';
+import { runDemo } from './demo.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { describeStartupError, startServer, stopOnSignals } from './main.ts';
+import { openRuntime } from './runtime.ts';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      for (const problem of e.problems) process.stderr.write(`tsuiki: invalid setting: ${problem}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+function fail(e: unknown): never {
+  process.stderr.write(`tsuiki: ${describeStartupError(e)}\n`);
+  process.exit(1);
+}
+
+function localActor(config: Config, lang: string | undefined): Actor {
+  const name = userInfo().username || 'you';
+  return { platform: 'console', id: `console:${name}`, name, lang: lang && config.locales.includes(lang) ? lang : config.locales[0]! };
+}
+
+/** Quiet JSON logs on stderr, so the console's own output stays readable. */
+function consoleLogger(config: Config): Logger {
+  return createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, destination: process.stderr });
+}
+
+const program = new Command()
+  .name('tsuiki')
+  .description('Incident-response bot: declare, update, translate and publish incidents from chat.');
+
+program
+  .command('serve', { isDefault: true })
+  .description('serve Slack, Teams, the status page, health and metrics over HTTP')
+  .action(async () => {
+    const config = configOrExit();
+    const logger = createLogger({ level: config.logLevel });
+    const server = await startServer(config, logger).catch(fail);
+    stopOnSignals(server.stop, logger);
+  });
+
+program
+  .command('console')
+  .description('a local chat console: type /incident commands without Slack or Teams')
+  .option('--lang <lang>', 'language of replies (one of LOCALES)')
+  .action(async (options: { lang?: string }) => {
+    const config = configOrExit();
+    const logger = consoleLogger(config);
+    const server = await startServer(config, logger).catch(fail);
+    process.stdout.write(`http://localhost:${server.port}/healthz · database: ${server.runtime.database.kind}\n`);
+    await runConsole(server.runtime, localActor(config, options.lang), logger);
+    await server.stop();
+  });
+
+program
+  .command('demo')
+  .description('replay a sample incident end to end through the console')
+  .option('--lang <lang>', 'language of replies (one of LOCALES)')
+  .option('--memory', 'use a throwaway in-memory database instead of the configured one')
+  .action(async (options: { lang?: string; memory?: boolean }) => {
+    const config = configOrExit();
+    const logger = consoleLogger(config);
+    const runtime = await openRuntime(config, { inMemory: Boolean(options.memory) }).catch(fail);
+    await runDemo(runtime, localActor(config, options.lang), process.stdout, logger);
+    await runtime.close();
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(async () => {
+    const config = configOrExit();
+    const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }).catch(fail);
+    process.stdout.write(`migrations applied (${database.kind})\n`);
+    await database.close();
+  });
+
+await program.parseAsync(process.argv);

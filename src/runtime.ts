@@ -1,0 +1,52 @@
+import { type AppContext, createAppContext } from './app/context.ts';
+import { readComponentsFile, syncComponents } from './app/components.ts';
+import type { Config } from './config.ts';
+import { type Clock, systemClock } from './core/clock.ts';
+import { type Database, openDatabase } from './db/client.ts';
+import { createI18n, type I18n } from './i18n.ts';
+
+/** Everything a front end needs, opened once: database (migrated), words, use-case context. */
+export interface Runtime {
+  config: Config;
+  database: Database;
+  i18n: I18n;
+  app: AppContext;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  /** Use an in-memory PGlite instead of the configured database (demo --memory, tests). */
+  inMemory?: boolean;
+}
+
+/** Opens the database, applies migrations, loads locale files and the component catalog. */
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const i18n = createI18n(config.locales);
+  const catalog = config.componentsFile ? readComponentsFile(config.componentsFile) : undefined;
+  const database = await openDatabase(
+    options.inMemory ? {} : { ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }) },
+  );
+  const clock = options.clock ?? systemClock;
+  try {
+    if (catalog) await syncComponents(database.db, catalog, clock.now());
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  const app = createAppContext(
+    database.db,
+    clock,
+    {
+      locales: config.locales,
+      teamTimeZone: config.teamTimeZone,
+      timeZones: config.timeZones,
+      publishApproval: config.publishApproval,
+      updateReminderMinutes: config.updateReminderMinutes,
+      strictComponents: Boolean(catalog && catalog.components.length > 0),
+      publicUrl: config.publicUrl,
+    },
+    i18n,
+  );
+  return { config, database, i18n, app, close: () => database.close() };
+}
