@@ -51,9 +51,22 @@ const Env = z
     TEAMS_TEAM_ID: optionalString,
     GRAPH_API_URL: optionalUrl(/^https?:$/),
     INCIDENTS_CHANNEL: optionalString,
-    LOCALES: optionalString.default('en,ja'),
-    TIME_ZONES: optionalString,
-    TEAM_TIME_ZONE: optionalString,
+    LOCALES: optionalString.default('en,ja').superRefine((value, ctx) => {
+      if (list(value).length === 0) ctx.addIssue({ code: 'custom', message: 'names no language' });
+      for (const lang of list(value)) {
+        if (!Locale.safeParse(lang).success) ctx.addIssue({ code: 'custom', message: `"${lang}" is not a language tag such as en or ja` });
+      }
+    }),
+    TIME_ZONES: optionalString.superRefine((value, ctx) => {
+      for (const pair of list(value ?? '')) {
+        const [lang, zone] = pair.split('=').map((s) => s.trim());
+        if (!lang || !zone) ctx.addIssue({ code: 'custom', message: `"${pair}" is not lang=Zone (e.g. ja=Asia/Tokyo)` });
+        else if (!isTimeZone(zone)) ctx.addIssue({ code: 'custom', message: `"${zone}" is not an IANA time zone` });
+      }
+    }),
+    TEAM_TIME_ZONE: optionalString.refine((value) => value === undefined || isTimeZone(value), {
+      message: 'is not an IANA time zone',
+    }),
     TRANSLATOR: z.enum(['none', 'deepl', 'openai']).default('none'),
     DEEPL_AUTH_KEY: optionalString,
     DEEPL_SERVER_URL: optionalUrl(/^https?:$/),
@@ -71,41 +84,24 @@ const Env = z
     UPSTREAM_POLL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
     COMPONENTS_FILE: optionalString,
     ADMIN_TOKEN: optionalString,
-  })
-  .superRefine((env, ctx) => {
-    const need = (when: boolean, keys: (keyof typeof env)[], why: string) => {
-      if (!when) return;
-      for (const key of keys) {
-        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${why}` });
-      }
-    };
-    need(env.TRANSLATOR === 'deepl', ['DEEPL_AUTH_KEY'], 'when TRANSLATOR=deepl');
-    need(env.TRANSLATOR === 'openai', ['OPENAI_BASE_URL', 'OPENAI_MODEL'], 'when TRANSLATOR=openai');
-    need(Boolean(env.SLACK_BOT_TOKEN), ['SLACK_SIGNING_SECRET'], 'when SLACK_BOT_TOKEN is set');
-    need(Boolean(env.MicrosoftAppId), ['MicrosoftAppPassword'], 'when MicrosoftAppId is set');
-    need(env.MicrosoftAppType === 'SingleTenant', ['MicrosoftAppTenantId'], 'when MicrosoftAppType=SingleTenant');
-    need(Boolean(env.SMTP_URL), ['MAIL_FROM'], 'when SMTP_URL is set');
-    need(Boolean(env.STATUSPAGE_API_KEY), ['STATUSPAGE_PAGE_ID'], 'when STATUSPAGE_API_KEY is set');
-    for (const lang of list(env.LOCALES)) {
-      if (!Locale.safeParse(lang).success) {
-        ctx.addIssue({ code: 'custom', path: ['LOCALES'], message: `"${lang}" is not a language tag such as en or ja` });
-      }
-    }
-    if (list(env.LOCALES).length === 0) ctx.addIssue({ code: 'custom', path: ['LOCALES'], message: 'names no language' });
-    for (const pair of list(env.TIME_ZONES ?? '')) {
-      const [lang, zone] = pair.split('=').map((s) => s.trim());
-      if (!lang || !zone) {
-        ctx.addIssue({ code: 'custom', path: ['TIME_ZONES'], message: `"${pair}" is not lang=Zone (e.g. ja=Asia/Tokyo)` });
-      } else if (!isTimeZone(zone)) {
-        ctx.addIssue({ code: 'custom', path: ['TIME_ZONES'], message: `"${zone}" is not an IANA time zone` });
-      }
-    }
-    if (env.TEAM_TIME_ZONE && !isTimeZone(env.TEAM_TIME_ZONE)) {
-      ctx.addIssue({ code: 'custom', path: ['TEAM_TIME_ZONE'], message: `"${env.TEAM_TIME_ZONE}" is not an IANA time zone` });
-    }
   });
 
 type Env = z.infer<typeof Env>;
+
+/** Settings one integration needs once it is chosen; checked on the raw values so they are reported with every other problem. */
+function missingRequirements(source: Record<string, string | undefined>): string[] {
+  const has = (key: string) => Boolean(source[key]?.trim());
+  const rules: [boolean, string[], string][] = [
+    [source.TRANSLATOR?.trim() === 'deepl', ['DEEPL_AUTH_KEY'], 'when TRANSLATOR=deepl'],
+    [source.TRANSLATOR?.trim() === 'openai', ['OPENAI_BASE_URL', 'OPENAI_MODEL'], 'when TRANSLATOR=openai'],
+    [has('SLACK_BOT_TOKEN'), ['SLACK_SIGNING_SECRET'], 'when SLACK_BOT_TOKEN is set'],
+    [has('MicrosoftAppId'), ['MicrosoftAppPassword'], 'when MicrosoftAppId is set'],
+    [source.MicrosoftAppType?.trim() === 'SingleTenant', ['MicrosoftAppTenantId'], 'when MicrosoftAppType=SingleTenant'],
+    [has('SMTP_URL'), ['MAIL_FROM'], 'when SMTP_URL is set'],
+    [has('STATUSPAGE_API_KEY'), ['STATUSPAGE_PAGE_ID'], 'when STATUSPAGE_API_KEY is set'],
+  ];
+  return rules.flatMap(([when, keys, why]) => (when ? keys.filter((k) => !has(k)).map((k) => `${k} is required ${why}`) : []));
+}
 
 /** tsuiki's settings, read once at start from the environment and `.env`. */
 export interface Config {
@@ -163,14 +159,15 @@ export function readEnvironment(
 /** Validates settings; throws ConfigError listing every bad one. */
 export function loadConfig(source: Record<string, string | undefined> = readEnvironment()): Config {
   const parsed = Env.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  const missing = missingRequirements(source);
+  if (!parsed.success || missing.length > 0) {
+    const problems = (parsed.error?.issues ?? []).map((issue) => {
       const key = String(issue.path[0] ?? 'settings');
       // Never echo the value: settings such as tokens and URLs with passwords are secrets.
       const message = SECRET_KEYS.test(key) && issue.code === 'invalid_type' ? 'is invalid' : issue.message;
       return `${key} ${message}`;
     });
-    throw new ConfigError(problems);
+    throw new ConfigError([...problems, ...missing]);
   }
   const env = parsed.data;
   const locales = [...new Set(list(env.LOCALES))];

@@ -4,6 +4,7 @@ import { componentName, type IncidentSnapshot, type TimelineEntry } from './inci
 import { formatIncidentRef, IMPACTS, KEY_MOMENTS, STATUSES, WELL_KNOWN_ROLES } from './model.ts';
 import { compareEntries, computeIntervals, impactDuration, type Interval } from './timeline.ts';
 
+/** What a draft needs besides the incident: its language and zone, the time of writing, and the words. */
 export interface PostmortemOptions {
   lang: string;
   zone: string;
@@ -83,9 +84,8 @@ export function buildPostmortem(incident: IncidentSnapshot, options: PostmortemO
   const intervals = computeIntervals(moments);
   const interval = (id: Interval['id']) => intervals.find((i) => i.id === id);
   const causes = entries.filter((e) => e.kind === 'cause' && e.text);
-  const actions = [...incident.actions].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
-  const intervalCell = (interval: Interval) =>
-    'missing' in interval ? interval.missing.map((m) => p(`missing.${m}`)).join(' / ') : duration(interval.ms);
+  const actions = [...incident.actions].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const intervalCell = (i: Interval) => ('missing' in i ? i.missing.map((m) => p(`missing.${m}`)).join(' / ') : duration(i.ms));
 
   const out: string[] = [
     `# ${p('title', { ref, title: escapeMarkdown(incident.title) })}`,

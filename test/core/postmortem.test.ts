@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPostmortem, escapeMarkdown } from '../../src/core/postmortem.ts';
 import type { IncidentSnapshot } from '../../src/core/incident.ts';
-import { createI18n } from '../../src/i18n.ts';
+import { createI18n, loadResources } from '../../src/i18n.ts';
 import { entries, jst, snapshot, storyIncident } from '../helpers/snapshot.ts';
 
 const i18n = createI18n(['en', 'ja']);
@@ -266,5 +266,21 @@ describe('buildPostmortem, hostile text', () => {
     expect(escapeMarkdown('a | b\n# c <d> `e` [f]')).toBe('a \\| b \\# c \\<d\\> \\`e\\` \\[f\\]');
     expect(escapeMarkdown('- item')).toBe('\\- item');
     expect(escapeMarkdown('12. item')).toBe('12\\. item');
+  });
+});
+
+describe('locale files', () => {
+  /** Every key path with the interpolation variables its text uses. */
+  function keys(tree: unknown, prefix = ''): string[] {
+    return Object.entries(tree as Record<string, unknown>).flatMap(([k, v]) =>
+      typeof v === 'object' && v !== null
+        ? keys(v, `${prefix}${k}.`)
+        : [`${prefix}${k} ${[...String(v).matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort().join(',')}`],
+    );
+  }
+  const resources = loadResources(['en', 'ja']);
+
+  it.each(['timeline', 'postmortem'])('gives %s the same keys and variables in English and Japanese', (ns) => {
+    expect(keys(resources.ja![ns])).toEqual(keys(resources.en![ns]));
   });
 });
