@@ -2,7 +2,7 @@ import { DomainError } from '../core/errors.ts';
 import { MAX_TEXT_LENGTH } from '../core/model.ts';
 import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
-import { addResponder, appendEntry, touchIncident } from './writes.ts';
+import { addResponder, appendEntry, occurredAt, touchIncident } from './writes.ts';
 
 export interface NoteAdded {
   [key: string]: unknown;
@@ -24,20 +24,17 @@ export async function addNote(
   if (text.length > MAX_TEXT_LENGTH) throw new DomainError('text_too_long', { max: MAX_TEXT_LENGTH }, 'update');
   return runWrite(ctx, meta, 'update', incidentId, async (tx, now) => {
     const incident = await loadForActor(tx, incidentId, meta, { write: true });
-    if (input.at && input.at.getTime() > now.getTime()) {
-      throw new DomainError('future_time', { value: input.at.toISOString() }, 'update');
-    }
-    const occurredAt = input.at ?? now;
+    const at = occurredAt(input.at, now, 'update');
     await appendEntry(tx, ctx, incidentId, {
       kind: 'note',
       actor: meta.actor,
-      occurredAt,
+      occurredAt: at,
       recordedAt: now,
       text,
       sourceLang: meta.actor.lang,
     });
     await addResponder(tx, incidentId, meta.actor, now);
     await touchIncident(tx, incidentId, now);
-    return { incidentId, number: incident.number, occurredAt: occurredAt.toISOString(), backdated: Boolean(input.at) };
+    return { incidentId, number: incident.number, occurredAt: at.toISOString(), backdated: at.getTime() !== now.getTime() };
   });
 }

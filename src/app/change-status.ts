@@ -6,7 +6,7 @@ import * as t from '../db/schema.ts';
 import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
 import { createPublicUpdate, type UpdateDrafted } from './public-updates.ts';
-import { addResponder, appendEntry, refreshStatus, setMoment } from './writes.ts';
+import { addResponder, appendEntry, occurredAt, refreshStatus, setMoment } from './writes.ts';
 
 export interface StatusChanged {
   [key: string]: unknown;
@@ -34,14 +34,11 @@ export async function changeStatus(
     } catch (e) {
       throw e instanceof DomainError ? e.withVerb('status') : e;
     }
-    if (input.at && input.at.getTime() > now.getTime()) {
-      throw new DomainError('future_time', { value: input.at.toISOString() }, 'status');
-    }
-    const occurredAt = input.at ?? now;
+    const at = occurredAt(input.at, now, 'status');
     await appendEntry(tx, ctx, incidentId, {
       kind: 'status',
       actor: meta.actor,
-      occurredAt,
+      occurredAt: at,
       recordedAt: now,
       text: input.publicText?.trim() || null,
       sourceLang: meta.actor.lang,
@@ -49,7 +46,7 @@ export async function changeStatus(
     });
     const status = await refreshStatus(tx, incidentId, now);
     if (status === 'resolved' && input.status === 'resolved') {
-      await setMoment(tx, incidentId, 'resolved', occurredAt, meta.actor.id, now);
+      await setMoment(tx, incidentId, 'resolved', at, meta.actor.id, now);
     } else if (status !== 'resolved' && incident.moments.resolved) {
       // Reopened: the incident is no longer resolved, so its resolution time no longer holds.
       await tx.delete(t.keyMoment).where(and(eq(t.keyMoment.incidentId, incidentId), eq(t.keyMoment.kind, 'resolved')));
@@ -64,7 +61,7 @@ export async function changeStatus(
       from: incident.status,
       to: input.status,
       status,
-      occurredAt: occurredAt.toISOString(),
+      occurredAt: at.toISOString(),
       ...(update ? { update } : {}),
     };
   });

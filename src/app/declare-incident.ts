@@ -6,7 +6,7 @@ import * as t from '../db/schema.ts';
 import { type CommandMeta, type CommandResult, runWrite } from './command-runner.ts';
 import { ensureComponents } from './components.ts';
 import type { AppContext } from './context.ts';
-import { addResponder, appendEntry, setMoment } from './writes.ts';
+import { addResponder, appendEntry, occurredAt, setMoment } from './writes.ts';
 
 export interface DeclareInput {
   title: string;
@@ -38,9 +38,7 @@ export async function declareIncident(ctx: AppContext, meta: CommandMeta, input:
   const components = [...new Set(input.components ?? [])];
 
   return runWrite(ctx, meta, 'declare', undefined, async (tx, now) => {
-    if (input.started && input.started.getTime() > now.getTime()) {
-      throw new DomainError('future_time', { value: input.started.toISOString() }, 'declare');
-    }
+    const started = input.started && occurredAt(input.started, now, 'declare');
     const [row] = rowsOf<{ number: number }>(await tx.execute(sql`select nextval('incident_number_seq')::int as number`));
     const number = Number(row!.number);
     const incidentId = ctx.newId();
@@ -71,14 +69,14 @@ export async function declareIncident(ctx: AppContext, meta: CommandMeta, input:
       data: { severity, visibility, components },
     });
     await setMoment(tx, incidentId, 'declared', now, actor.id, now);
-    if (input.started) {
-      await setMoment(tx, incidentId, 'started', input.started, actor.id, now);
+    if (started) {
+      await setMoment(tx, incidentId, 'started', started, actor.id, now);
       await appendEntry(tx, ctx, incidentId, {
         kind: 'moment',
         actor,
-        occurredAt: input.started,
+        occurredAt: started,
         recordedAt: now,
-        data: { moment: 'started', at: input.started.toISOString() },
+        data: { moment: 'started', at: started.toISOString() },
       });
     }
     if (components.length > 0) {
@@ -86,7 +84,7 @@ export async function declareIncident(ctx: AppContext, meta: CommandMeta, input:
       const impact = input.impact ?? DEFAULT_IMPACT;
       await tx
         .insert(t.incidentComponent)
-        .values(components.map((componentId) => ({ incidentId, componentId, impact, since: input.started ?? now })));
+        .values(components.map((componentId) => ({ incidentId, componentId, impact, since: started ?? now })));
     }
     await tx.insert(t.incidentRole).values({ incidentId, role: 'commander', userId: actor.id, userName: actor.name, assignedAt: now });
     await addResponder(tx, incidentId, actor, now);

@@ -90,5 +90,6 @@ export async function markPublished(
     sourceLang: update.sourceLang,
     data: { updateId, status: update.status, approvedBy: actor.id, approvedByName: actor.name },
   });
-  if (!incident.moments.first_public) await setMoment(tx, incident.id, 'first_public', now, actor.id, now);
+  // Two publishes racing in two processes: the earliest keeps the moment, whoever commits last.
+  if (!incident.moments.first_public) await setMoment(tx, incident.id, 'first_public', now, actor.id, now, { keepEarliest: true });
 }

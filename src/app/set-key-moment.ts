@@ -1,8 +1,7 @@
-import { DomainError } from '../core/errors.ts';
 import type { SettableMoment } from '../core/model.ts';
 import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
-import { addResponder, appendEntry, setMoment, touchIncident } from './writes.ts';
+import { addResponder, appendEntry, occurredAt, setMoment, touchIncident } from './writes.ts';
 
 export interface MomentSet {
   [key: string]: unknown;
@@ -21,17 +20,17 @@ export async function setKeyMoment(
 ): Promise<CommandResult<MomentSet>> {
   return runWrite(ctx, meta, input.moment, incidentId, async (tx, now) => {
     const incident = await loadForActor(tx, incidentId, meta, { write: true });
-    if (input.at.getTime() > now.getTime()) throw new DomainError('future_time', { value: input.at.toISOString() }, input.moment);
-    await setMoment(tx, incidentId, input.moment, input.at, meta.actor.id, now);
+    const at = occurredAt(input.at, now, input.moment);
+    await setMoment(tx, incidentId, input.moment, at, meta.actor.id, now);
     await appendEntry(tx, ctx, incidentId, {
       kind: 'moment',
       actor: meta.actor,
-      occurredAt: input.at,
+      occurredAt: at,
       recordedAt: now,
-      data: { moment: input.moment, at: input.at.toISOString() },
+      data: { moment: input.moment, at: at.toISOString() },
     });
     await addResponder(tx, incidentId, meta.actor, now);
     await touchIncident(tx, incidentId, now);
-    return { incidentId, number: incident.number, moment: input.moment, at: input.at.toISOString() };
+    return { incidentId, number: incident.number, moment: input.moment, at: at.toISOString() };
   });
 }

@@ -1,10 +1,23 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { TimelineEntry } from '../core/incident.ts';
 import type { Actor, EntryKind, KeyMoment, Status } from '../core/model.ts';
 import { deriveStatus } from '../core/timeline.ts';
 import type { Tx } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import type { AppContext } from './context.ts';
+import { DomainError } from '../core/errors.ts';
+import { FUTURE_TOLERANCE_MS } from '../core/time.ts';
+
+/**
+ * When something happened, as the user said it: a time slightly ahead of the server is
+ * clock skew and means "now" (clamped, so it cannot outrank a later entry); further
+ * ahead is an error.
+ */
+export function occurredAt(at: Date | undefined, now: Date, verb: string): Date {
+  if (!at) return now;
+  if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) throw new DomainError('future_time', { at: at.toISOString() }, verb);
+  return at.getTime() > now.getTime() ? now : at;
+}
 
 export interface NewEntry {
   kind: EntryKind;
@@ -35,13 +48,22 @@ export async function appendEntry(tx: Tx, ctx: AppContext, incidentId: string, e
 }
 
 /** Sets (or moves) a key moment; the latest value wins, the history stays in the timeline. */
-export async function setMoment(tx: Tx, incidentId: string, kind: KeyMoment, at: Date, actorId: string, now: Date): Promise<void> {
+export async function setMoment(
+  tx: Tx,
+  incidentId: string,
+  kind: KeyMoment,
+  at: Date,
+  actorId: string,
+  now: Date,
+  options: { keepEarliest?: boolean } = {},
+): Promise<void> {
   await tx
     .insert(t.keyMoment)
     .values({ incidentId, kind, at, setBy: actorId, recordedAt: now })
     .onConflictDoUpdate({
       target: [t.keyMoment.incidentId, t.keyMoment.kind],
       set: { at, setBy: actorId, recordedAt: now },
+      ...(options.keepEarliest ? { setWhere: sql`${t.keyMoment.at} > excluded.at` } : {}),
     });
 }
 

@@ -60,6 +60,8 @@ export interface DispatchResult {
   /** The platform should open this form instead of (or besides) replying. */
   openForm?: { kind: 'declare' } | { kind: 'edit_translation'; updateId: string };
   incidentId?: string;
+  /** Set when this command declared the incident (a front end may follow into its channel). */
+  declared?: { channelId: string };
 }
 
 export interface DispatcherDeps {
@@ -95,7 +97,7 @@ export class Dispatcher {
       return result;
     } catch (e) {
       this.deps.metrics?.commandsTotal.inc({ verb, platform: this.deps.platform.platform, outcome: 'error' });
-      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, this.deps.i18n, input.actor.lang, this.deps.logger) }] };
+      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, this.deps.i18n, input.actor.lang, this.deps.logger, this.deps.app.settings.teamTimeZone) }] };
     } finally {
       this.deps.metrics?.commandDuration.observe({ verb }, (performance.now() - started) / 1000);
     }
@@ -143,9 +145,13 @@ export class Dispatcher {
         });
         const channel = await this.ensureIncidentChannel(outcome.incidentId, input.actor);
         const lines = [tr('reply.declared', { ref: formatIncidentRef(outcome.number), title: outcome.title })];
-        if (channel) lines.push(tr('reply.declaredChannel', { channel }));
+        if (channel) lines.push(tr('reply.declaredChannel', { channel: channel.name }));
         if (replayed) lines.push(tr('reply.retried'));
-        return { replies: [{ visibility: 'channel', message: { text: lines[0]!, lines } }], incidentId: outcome.incidentId };
+        return {
+          replies: [{ visibility: 'channel', message: { text: lines[0]!, lines } }],
+          incidentId: outcome.incidentId,
+          ...(channel ? { declared: { channelId: channel.channelId } } : {}),
+        };
       }
       default:
         break;
@@ -298,7 +304,7 @@ export class Dispatcher {
       const replies = await this.afterWrite(update.incidentId, meta.inIncidentChannel ?? false, message, lang, input.value);
       return { replies, incidentId: update.incidentId };
     } catch (e) {
-      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, i18n, lang, this.deps.logger) }] };
+      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, i18n, lang, this.deps.logger, app.settings.teamTimeZone) }] };
     }
   }
 
@@ -344,13 +350,13 @@ export class Dispatcher {
    * Opens the incident's channel unless it already has one (a retried declare finds it),
    * posts the live header and announces the incident; returns the channel's name.
    */
-  private async ensureIncidentChannel(incidentId: string, actor: Actor): Promise<string | undefined> {
+  private async ensureIncidentChannel(incidentId: string, actor: Actor): Promise<{ channelId: string; name: string } | undefined> {
     const { app, platform, logger } = this.deps;
     const existing = await findIncidentChatRef(app.db, incidentId, platform.platform);
     const incident = await loadSnapshot(app.db, incidentId);
     if (!incident) return undefined;
     const slug = incidentSlug(incident.number, incident.title);
-    if (existing) return slug;
+    if (existing) return { channelId: existing.channelId, name: slug };
     const teamLang = app.settings.locales[0]!;
     const rc = this.renderContext(teamLang);
     const tt = this.deps.i18n.t(teamLang);
@@ -387,10 +393,11 @@ export class Dispatcher {
           }),
         ),
       );
+      return { channelId: opened.channelId, name: slug };
     } catch (e) {
       logger.error({ err: e, incidentId }, 'could not open the incident channel');
+      return undefined;
     }
-    return slug;
   }
 }
 

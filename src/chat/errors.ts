@@ -34,12 +34,14 @@ export function isDatabaseUnavailable(e: unknown): boolean {
  * usage of their verb; an unavailable database says "not recorded, try again"; anything
  * else is logged and answered with an apology carrying a reference id.
  */
-export function errorMessage(e: unknown, i18n: I18n, lang: string, logger: Logger): NeutralMessage {
+export function errorMessage(e: unknown, i18n: I18n, lang: string, logger: Logger, zone = 'UTC'): NeutralMessage {
   const t = i18n.t(lang);
   if (isDomainError(e)) {
-    const params = localizeParams(e.params, i18n, lang);
+    const params = localizeParams(e.params, i18n, lang, zone);
     const lines = [t(`errors.${e.code}`, params)];
-    if (e.verb) lines.push(t('usage.label', { usage: t(`usage.${e.verb}`) }));
+    // An unknown verb has no usage of its own: point at the list of commands instead.
+    const usageOf = e.verb ?? (e.code === 'unknown_verb' ? 'help' : undefined);
+    if (usageOf) lines.push(t('usage.label', { usage: t(`usage.${usageOf}`) }));
     return { text: lines[0]!, lines };
   }
   if (isDatabaseUnavailable(e)) {
@@ -54,13 +56,15 @@ export function errorMessage(e: unknown, i18n: I18n, lang: string, logger: Logge
 }
 
 /** Status names inside error parameters read in the reader's language. */
-function localizeParams(params: Record<string, string | number>, i18n: I18n, lang: string): Record<string, string | number> {
+function localizeParams(params: Record<string, string | number>, i18n: I18n, lang: string, zone: string): Record<string, string | number> {
   const t = i18n.t(lang);
   const out: Record<string, string | number> = { ...params };
   for (const key of ['status', 'from', 'to'] as const) {
     const value = params[key];
     if (typeof value === 'string') out[key] = t(`common:status.${value}`, { defaultValue: value });
   }
+  // An instant (future_time) reads in the reader's language and the team's zone, never as raw ISO.
+  if (typeof params.at === 'string') out.value = i18n.formatDateTime(new Date(params.at), lang, zone);
   if (typeof params.argument === 'string') out.argument = t(`argument.${params.argument}`, { defaultValue: params.argument });
   return out;
 }

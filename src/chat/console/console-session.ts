@@ -50,10 +50,7 @@ export class ConsoleSession {
     const result = await this.dispatcher.handle({ text, actor: this.actor, channelId: this.channel });
     this.show(result.replies);
     // Like a chat client following the link to the channel it just created.
-    if (result.incidentId && /^\s*(\/incident\s+)?(declare|宣言)\b/i.test(text)) {
-      const newest = [...this.platform.channels].at(-1);
-      if (newest && newest.startsWith('inc-')) this.channel = newest;
-    }
+    if (result.declared) this.channel = result.declared.channelId;
     return true;
   }
 

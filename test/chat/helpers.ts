@@ -1,0 +1,86 @@
+import { PassThrough, Writable } from 'node:stream';
+import type { AppContext } from '../../src/app/context.ts';
+import { ConsoleSession } from '../../src/chat/console/console-session.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Actor } from '../../src/core/model.ts';
+import type { Database } from '../../src/db/client.ts';
+import { createLogger } from '../../src/logger.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { testI18n } from '../app/helpers.ts';
+
+/** A person at the console: what they type goes in, what the terminal printed since comes back. */
+export interface ConsoleHarness {
+  session: ConsoleSession;
+  /** Types one line and returns everything printed because of it. */
+  say(line: string): Promise<string>;
+  /** JSON log lines written so far. */
+  logs(): Record<string, unknown>[];
+}
+
+/** A console session over `app`, printing to a PassThrough the test reads and logging to memory. */
+export function openConsole(database: Database, app: AppContext, actor: Actor): ConsoleHarness {
+  const out = new PassThrough();
+  let printed = '';
+  out.setEncoding('utf8');
+  out.on('data', (chunk: string) => (printed += chunk));
+
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      logLines.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: 'warn', destination });
+
+  const runtime: Runtime = {
+    config: loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo' }),
+    database,
+    i18n: testI18n(),
+    app,
+    close: async () => {},
+  };
+  const session = new ConsoleSession(runtime, out, actor, logger);
+  return {
+    session,
+    async say(line) {
+      await session.input(line);
+      // Let the stream hand over anything still queued before reading it.
+      await new Promise((resolve) => setImmediate(resolve));
+      const text = printed;
+      printed = '';
+      return text;
+    },
+    logs: () =>
+      logLines
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+/** `!n` of the last button with this label in the output, as the person would type it. */
+export function button(output: string, label: string): string {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const matches = [...output.matchAll(new RegExp(`\\[(!\\d+) ${escaped}\\]`, 'g'))];
+  const last = matches.at(-1);
+  if (!last) throw new Error(`no "${label}" button in:\n${output}`);
+  return last[1]!;
+}
+
+/** The incident number and channel a declare reply names, in either language. */
+export function declaredIn(output: string): { number: number; channel: string } {
+  const number = /INC-(\d+)/.exec(output)?.[1];
+  const channel = /(?:Incident channel|インシデントチャンネル): (\S+)/.exec(output)?.[1];
+  if (!number || !channel) throw new Error(`not a declare reply:\n${output}`);
+  return { number: Number(number), channel };
+}
+
+/** The printed blocks posted in one channel, each a header line and its indented lines. */
+export function postedIn(output: string, channel: string): string[] {
+  return output
+    .split(/\n(?=\[#)/)
+    .filter((block) => block.startsWith(`[#${channel} `))
+    .map((block) => block.trimEnd());
+}
