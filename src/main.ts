@@ -1,9 +1,23 @@
 import type { Config } from './config.ts';
 import { DatabaseLockedError } from './db/client.ts';
-import { createHttpServer, type HttpServer } from './http.ts';
+import { type App, createHttpServer, type HttpServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+
+/** A piece of the server: HTTP routes and/or a background worker, started and stopped with it. */
+export interface ServerPart {
+  readonly name: string;
+  routes?(app: App): void;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+/** Builds a part from the runtime; returns undefined when its settings are absent (e.g. no Slack token). */
+export type ServerPartFactory = (deps: { runtime: Runtime; logger: Logger; metrics: Metrics }) => ServerPart | undefined;
+
+/** Every optional part of the server, in start order; each integration adds itself here. */
+export const SERVER_PARTS: ServerPartFactory[] = [];
 
 export interface Server {
   runtime: Runtime;
@@ -16,19 +30,37 @@ export interface Server {
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.logLevel })): Promise<Server> {
   const runtime = await openRuntime(config);
   const metrics = createMetrics();
-  const http = createHttpServer({ database: runtime.database, logger, metrics });
+  const parts = SERVER_PARTS.map((factory) => factory({ runtime, logger, metrics })).filter((p): p is ServerPart => p !== undefined);
+  const http = createHttpServer({
+    database: runtime.database,
+    logger,
+    metrics,
+    routes: (app) => {
+      for (const part of parts) part.routes?.(app);
+    },
+  });
+  const started: ServerPart[] = [];
+  const stopParts = async () => {
+    for (const part of started.reverse()) await part.stop?.().catch((e: unknown) => logger.error({ err: e, part: part.name }, 'stop failed'));
+  };
   let port: number;
   try {
+    for (const part of parts) {
+      await part.start?.();
+      started.push(part);
+    }
     ({ port } = await http.listen(config.port, config.host));
   } catch (e) {
+    await stopParts();
     await runtime.close();
     throw e;
   }
-  logger.info({ port, database: runtime.database.kind, locales: config.locales }, 'tsuiki is serving');
+  logger.info({ port, database: runtime.database.kind, locales: config.locales, parts: parts.map((p) => p.name) }, 'tsuiki is serving');
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await http.close();
+      await stopParts();
       await runtime.close();
       logger.info('tsuiki stopped');
     })());
