@@ -25,10 +25,13 @@ export interface BenchModule {
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS_FILE = join(BENCH_DIR, 'results', 'latest.json');
 
+/** Files in bench/ that hold shared code, not a benchmark. */
+const NOT_BENCHMARKS = new Set(['support.ts']);
+
 /** Names of the benchmark modules in bench/, without `.ts`; run.ts itself is not one. */
 export function benchmarkNames(): string[] {
   return readdirSync(BENCH_DIR)
-    .filter((f) => f.endsWith('.ts') && f !== basename(fileURLToPath(import.meta.url)) && !f.endsWith('.d.ts'))
+    .filter((f) => f.endsWith('.ts') && !NOT_BENCHMARKS.has(f) && f !== basename(fileURLToPath(import.meta.url)) && !f.endsWith('.d.ts'))
     .map((f) => basename(f, '.ts'))
     .sort();
 }

@@ -1,8 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import postgres from 'postgres';
 import { addNote } from '../src/app/add-note.ts';
 import { changeSeverity } from '../src/app/change-severity.ts';
 import type { CommandMeta } from '../src/app/command-runner.ts';
@@ -15,12 +13,10 @@ import { type Database, openDatabase, rowsOf } from '../src/db/client.ts';
 import * as t from '../src/db/schema.ts';
 import { createI18n } from '../src/i18n.ts';
 import type { BenchRow } from './run.ts';
+import { measure, PHASE_LIMIT_MS, percentile, perSecond, serverVersion, withScratchPostgres } from './support.ts';
 
-/** Each measured phase stops taking new commands after this long, so a slow machine still finishes. */
-const PHASE_LIMIT_MS = 20_000;
 const INCIDENT_COUNT = 20;
 const WARMUP_COMMANDS = 50;
-const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // Targets come from the product, not from past runs: a major incident has tens of people
 // typing, never a hundred commands a second, and a command must leave most of Slack's
@@ -60,13 +56,6 @@ interface Plan {
   concurrency: number;
 }
 
-interface Phase {
-  done: number;
-  elapsedMs: number;
-  latenciesMs: number[];
-  stoppedEarly: boolean;
-}
-
 /** Use-case throughput on PGlite in memory and, when one answers, on a fresh PostgreSQL database. */
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -83,35 +72,17 @@ export async function run(): Promise<BenchRow[]> {
 }
 
 async function onPostgres(): Promise<BenchRow[]> {
-  const givenUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
-  const serverUrl = givenUrl ?? DEFAULT_SERVER_URL;
-  const maintenanceUrl = withDatabase(serverUrl, 'postgres');
-  const admin = postgres(maintenanceUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  const name = `tsuiki_bench_${randomBytes(6).toString('hex')}`;
-  try {
-    try {
-      await admin`select 1`;
-    } catch (e) {
-      // A server someone named must answer; only the guessed local default may be absent.
-      if (givenUrl) throw new Error(`${redact(maintenanceUrl)} did not answer: ${e instanceof Error ? e.message : String(e)}`);
-      console.log(`  postgres: skipped, ${redact(maintenanceUrl)} did not answer (${e instanceof Error ? e.message : String(e)})`);
-      return [];
-    }
-    await admin.unsafe(`create database "${name}"`);
-    try {
-      const database = await openDatabase({ url: withDatabase(serverUrl, name), maxConnections: 8 });
+  return (
+    (await withScratchPostgres(async (url) => {
+      const database = await openDatabase({ url, maxConnections: 8 });
       try {
         const version = await serverVersion(database);
         return await measureOn(database, { label: `PostgreSQL ${version}`, commands: 2_000, concurrency: 8 });
       } finally {
         await database.close();
       }
-    } finally {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    }
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
+    })) ?? []
+  );
 }
 
 async function measureOn(database: Database, plan: Plan): Promise<BenchRow[]> {
@@ -204,58 +175,4 @@ function useCaseCommand(ctx: AppContext, incidents: string[], runId: string) {
 
 function noteText(i: number): string {
   return `Checked the API gateway: 5xx rate ${i % 97}% on shard ${i % 7}, rolling back deploy #${i}.`;
-}
-
-/** Runs `op(0..count-1)` with `concurrency` workers until done or the phase limit; times each op. */
-async function measure(op: (i: number) => Promise<void>, count: number, concurrency: number): Promise<Phase> {
-  const latenciesMs: number[] = [];
-  const start = performance.now();
-  const deadline = start + PHASE_LIMIT_MS;
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (next < count && failure === undefined && performance.now() < deadline) {
-      const i = next++;
-      const began = performance.now();
-      try {
-        await op(i);
-      } catch (e) {
-        failure ??= e;
-        return;
-      }
-      latenciesMs.push(performance.now() - began);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  if (failure !== undefined) throw failure;
-  const elapsedMs = performance.now() - start;
-  return { done: latenciesMs.length, elapsedMs, latenciesMs, stoppedEarly: latenciesMs.length < count };
-}
-
-function perSecond(phase: Phase): number {
-  return phase.done / (phase.elapsedMs / 1000);
-}
-
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-}
-
-async function serverVersion(database: Database): Promise<string> {
-  const [row] = rowsOf<{ v: string }>(await database.db.execute(sql`select current_setting('server_version') as v`));
-  return row?.v.split(' ')[0] ?? '?';
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
+import { importSubscribers } from './app/import-subscribers.ts';
 import { runConsole } from './chat/console/run-console.ts';
 import { ConfigError, type Config, loadConfig } from './config.ts';
 import type { Actor } from './core/model.ts';
@@ -85,5 +87,28 @@ program
     process.stdout.write(`migrations applied (${database.kind})\n`);
     await database.close();
   });
+
+program
+  .command('subscribers')
+  .description('manage subscribers')
+  .command('import <csv>')
+  .description('add or update subscribers from CSV (type,address,lang,time_zone,components,secret); "-" reads stdin')
+  .action(async (file: string) => {
+    const config = configOrExit();
+    const csv = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
+    const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }).catch(fail);
+    const result = await importSubscribers(database.db, csv, { locales: config.locales, timeZones: config.timeZones, now: new Date() });
+    await database.close();
+    for (const e of result.errors) process.stderr.write(`line ${e.line}: ${e.message}\n`);
+    for (const s of result.generatedSecrets) process.stdout.write(`secret for ${s.address}: ${s.secret}\n`);
+    process.stdout.write(`subscribers: ${result.added} added, ${result.updated} updated, ${result.errors.length} rejected\n`);
+    if (result.errors.length > 0) process.exitCode = 1;
+  });
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 await program.parseAsync(process.argv);

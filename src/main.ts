@@ -4,6 +4,11 @@ import { type App, createHttpServer, type HttpServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+import { statusPagePart } from './status-page/part.ts';
+import { teamsServerPart } from './chat/teams/teams-part.ts';
+import { publishingPart } from './publish/part.ts';
+import { slackServerPart } from './chat/slack/server-part.ts';
+import { managerServerPart } from './manager/part.ts';
 
 /** A piece of the server: HTTP routes and/or a background worker, started and stopped with it. */
 export interface ServerPart {
@@ -17,7 +22,7 @@ export interface ServerPart {
 export type ServerPartFactory = (deps: { runtime: Runtime; logger: Logger; metrics: Metrics }) => ServerPart | undefined;
 
 /** Every optional part of the server, in start order; each integration adds itself here. */
-export const SERVER_PARTS: ServerPartFactory[] = [];
+export const SERVER_PARTS: ServerPartFactory[] = [statusPagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart];
 
 export interface Server {
   runtime: Runtime;

@@ -4,6 +4,9 @@ import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { createI18n, type I18n } from './i18n.ts';
+import { createTranslationService } from './translate/create-translator.ts';
+import { buildGlossary } from './translate/glossary.ts';
+import type { TranslationService } from './translate/translation-service.ts';
 
 /** Everything a front end needs, opened once: database (migrated), words, use-case context. */
 export interface Runtime {
@@ -11,6 +14,8 @@ export interface Runtime {
   database: Database;
   i18n: I18n;
   app: AppContext;
+  /** The configured machine translator (masking, cache, timeout); undefined with TRANSLATOR=none. */
+  translator?: TranslationService | undefined;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     await database.close();
     throw e;
   }
+  const translator = createTranslationService(config.translator, buildGlossary(catalog));
   const app = createAppContext(
     database.db,
     clock,
@@ -47,6 +53,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       publicUrl: config.publicUrl,
     },
     i18n,
+    translator,
   );
-  return { config, database, i18n, app, close: () => database.close() };
+  return { config, database, i18n, app, translator, close: () => database.close() };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../db/client.ts';
 import type { I18n } from '../i18n.ts';
+import type { TranslationService } from '../translate/translation-service.ts';
 
 /** What every use case may depend on; built once in the composition root. */
 export interface AppContext {
@@ -11,6 +12,8 @@ export interface AppContext {
   settings: AppSettings;
   /** Renders stored documents (postmortem drafts) in every language. */
   i18n: I18n;
+  /** Machine translation of public updates; absent with TRANSLATOR=none (people type every language). */
+  translator?: TranslationService;
 }
 
 /** The subset of Config the use cases read. */
@@ -26,6 +29,6 @@ export interface AppSettings {
   publicUrl: string;
 }
 
-export function createAppContext(db: Db, clock: Clock, settings: AppSettings, i18n: I18n): AppContext {
-  return { db, clock, newId: randomUUID, settings, i18n };
+export function createAppContext(db: Db, clock: Clock, settings: AppSettings, i18n: I18n, translator?: TranslationService): AppContext {
+  return { db, clock, newId: randomUUID, settings, i18n, ...(translator ? { translator } : {}) };
 }

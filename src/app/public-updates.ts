@@ -1,9 +1,11 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { DomainError } from '../core/errors.ts';
 import type { IncidentSnapshot } from '../core/incident.ts';
 import { type Actor, MAX_TEXT_LENGTH, type Status } from '../core/model.ts';
 import type { Tx } from '../db/client.ts';
+import { sourceLanguageOf } from '../translate/detect-language.ts';
 import * as t from '../db/schema.ts';
+import { enqueueUpdateDeliveries } from '../outbox/deliveries.ts';
 import type { AppContext } from './context.ts';
 import { appendEntry, setMoment } from './writes.ts';
 
@@ -30,7 +32,8 @@ export async function createPublicUpdate(
   if (!body) throw new DomainError('missing_argument', { argument: 'text' }, 'publish');
   if (body.length > MAX_TEXT_LENGTH) throw new DomainError('text_too_long', { max: MAX_TEXT_LENGTH }, 'publish');
   const updateId = ctx.newId();
-  const sourceLang = input.actor.lang;
+  // The author's locale, unless the text is plainly in another configured language's script.
+  const sourceLang = sourceLanguageOf(body, input.actor.lang, ctx.settings.locales);
   await tx.insert(t.publicUpdate).values({
     id: updateId,
     incidentId: incident.id,
@@ -92,4 +95,8 @@ export async function markPublished(
   });
   // Two publishes racing in two processes: the earliest keeps the moment, whoever commits last.
   if (!incident.moments.first_public) await setMoment(tx, incident.id, 'first_public', now, actor.id, now, { keepEarliest: true });
+  // The outbox: deliveries commit with the publish, so none is lost and none is sent for a rolled-back update.
+  await enqueueUpdateDeliveries(tx, { updateId, incidentId: incident.id, componentIds: incident.components.map((c) => c.id), now });
+  // Delivered at commit to every process's status page (LISTEN tsuiki_status), which re-renders at once.
+  await tx.execute(sql`select pg_notify('tsuiki_status', ${updateId})`);
 }

@@ -17,11 +17,12 @@ import { cancelUpdate, editTranslation, publishUpdate } from '../app/review-publ
 import { setComponents } from '../app/set-components.ts';
 import { setKeyMoment } from '../app/set-key-moment.ts';
 import { setReminder } from '../app/set-reminder.ts';
+import { snoozeReminders } from '../manager/snooze.ts';
+import { translatePublicUpdate } from '../app/translate-public-update.ts';
 import { type Command, INCIDENT_VERBS } from '../core/command.ts';
 import { parseCommand } from '../core/command-parser.ts';
 import { formatEntryLine } from '../core/describe-entry.ts';
 import { DomainError } from '../core/errors.ts';
-import { incidentSlug } from '../core/incident.ts';
 import { type Actor, formatIncidentRef } from '../core/model.ts';
 import { compareEntries } from '../core/timeline.ts';
 import { findIncidentChatRef, findIncidentIdByChannel, findIncidentIdByNumber, loadSnapshot } from '../db/incident-repository.ts';
@@ -30,6 +31,7 @@ import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { errorMessage } from './errors.ts';
+import { ensureIncidentChannel } from './incident-channel.ts';
 import type { NeutralMessage, Reply } from './message.ts';
 import type { ChatPlatform } from './platform.ts';
 import { type RenderContext, renderHeader, renderHelp, renderList, renderPreview, renderSummary } from './render.ts';
@@ -42,6 +44,8 @@ export interface IncomingCommand {
   channelId: string;
   /** The platform's retry key (Slack trigger_id, Teams activity id, …). */
   idempotencyKey?: string;
+  /** Already parsed (a platform form's submission, e.g. Slack's declare modal): `text` is then not parsed. */
+  command?: Command;
 }
 
 /** A button press on a message the bot posted. */
@@ -90,7 +94,9 @@ export class Dispatcher {
     const started = performance.now();
     let verb = 'unknown';
     try {
-      const parsed = parseCommand(input.text, { now: this.deps.app.clock.now(), timeZone: this.deps.app.settings.teamTimeZone });
+      const parsed = input.command
+        ? { command: input.command, incidentNumber: undefined }
+        : parseCommand(input.text, { now: this.deps.app.clock.now(), timeZone: this.deps.app.settings.teamTimeZone });
       verb = parsed.command.verb;
       const result = await this.execute(parsed.command, parsed.incidentNumber, input);
       this.deps.metrics?.commandsTotal.inc({ verb, platform: this.deps.platform.platform, outcome: 'ok' });
@@ -251,6 +257,12 @@ export class Dispatcher {
         message = text(tr('reply.reminderSet', { ref: ref(r.outcome.number), minutes: r.outcome.minutes }));
         break;
       }
+      case 'snooze': {
+        const r = await snoozeReminders(app, meta, incidentId, { minutes: command.minutes });
+        replayed = r.replayed;
+        message = text(tr('manager:snooze.done', { ref: ref(r.outcome.number), time: when(r.outcome.until) }));
+        break;
+      }
       case 'close': {
         const r = await closeIncident(app, meta, incidentId, command.finalText ? { finalText: command.finalText } : {});
         replayed = r.replayed;
@@ -315,6 +327,16 @@ export class Dispatcher {
   private async afterWrite(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string): Promise<Reply[]> {
     const replies: Reply[] = [];
     const { app, platform, logger } = this.deps;
+    // After commit, bounded by the translator's timeout: a language that fails stays missing
+    // in the preview (typed by a person, or retried on the next re-render), never blocking it.
+    if (previewUpdateId && app.translator) {
+      try {
+        const filled = await translatePublicUpdate(app, previewUpdateId);
+        if (Object.keys(filled.failures).length) logger.warn({ updateId: previewUpdateId, failures: filled.failures }, 'machine translation missing');
+      } catch (e) {
+        logger.warn({ err: e, updateId: previewUpdateId }, 'could not fill machine translations');
+      }
+    }
     const incident = await loadSnapshot(app.db, incidentId);
     if (!incident) return [{ visibility: 'ephemeral', message }];
     const preview = previewUpdateId ? incident.publicUpdates.find((u) => u.id === previewUpdateId) : undefined;
@@ -346,58 +368,9 @@ export class Dispatcher {
     return replies;
   }
 
-  /**
-   * Opens the incident's channel unless it already has one (a retried declare finds it),
-   * posts the live header and announces the incident; returns the channel's name.
-   */
-  private async ensureIncidentChannel(incidentId: string, actor: Actor): Promise<{ channelId: string; name: string } | undefined> {
-    const { app, platform, logger } = this.deps;
-    const existing = await findIncidentChatRef(app.db, incidentId, platform.platform);
-    const incident = await loadSnapshot(app.db, incidentId);
-    if (!incident) return undefined;
-    const slug = incidentSlug(incident.number, incident.title);
-    if (existing) return { channelId: existing.channelId, name: slug };
-    const teamLang = app.settings.locales[0]!;
-    const rc = this.renderContext(teamLang);
-    const tt = this.deps.i18n.t(teamLang);
-    try {
-      const opened = await platform.openIncidentChannel({
-        number: incident.number,
-        title: incident.title,
-        slug,
-        inviteUserIds: [actor.id],
-        topic: tt('header.title', { ref: formatIncidentRef(incident.number), title: incident.title }),
-      });
-      const headerId = await platform.upsertHeader(opened.channelId, undefined, renderHeader(rc, incident));
-      await app.db
-        .insert(t.chatRef)
-        .values({
-          id: app.newId(),
-          incidentId,
-          platform: platform.platform,
-          purpose: 'incident',
-          channelId: opened.channelId,
-          teamId: opened.teamId ?? null,
-          conversationRef: opened.conversationRef ?? null,
-          headerMessageId: headerId,
-          createdAt: app.clock.now(),
-        })
-        .onConflictDoNothing();
-      await platform.announce(
-        text(
-          tt('announce.declared', {
-            ref: formatIncidentRef(incident.number),
-            user: actor.name,
-            title: incident.title,
-            severity: tt(`common:severity.${incident.severity}`),
-          }),
-        ),
-      );
-      return { channelId: opened.channelId, name: slug };
-    } catch (e) {
-      logger.error({ err: e, incidentId }, 'could not open the incident channel');
-      return undefined;
-    }
+  /** Opens the incident's channel (see {@link ensureIncidentChannel}), inviting the declarer. */
+  private ensureIncidentChannel(incidentId: string, actor: Actor): Promise<{ channelId: string; name: string } | undefined> {
+    return ensureIncidentChannel(this.deps, incidentId, actor, [actor.id]);
   }
 }
 

@@ -28,6 +28,7 @@ export const VERB_ALIASES: Readonly<Record<string, Verb>> = {
   cause: 'cause', 原因: 'cause',
   action: 'action', 対策: 'action', アクション: 'action',
   remind: 'remind', リマインド: 'remind',
+  snooze: 'snooze', スヌーズ: 'snooze',
   summary: 'summary', 要約: 'summary', 概要: 'summary',
   timeline: 'timeline', 経過: 'timeline', タイムライン: 'timeline',
   list: 'list', 一覧: 'list',
@@ -218,6 +219,7 @@ const PARSERS: Readonly<Record<Verb, VerbParser>> = {
     if (!match || minutes < 1 || minutes > 1440) throw new DomainError('bad_minutes', { value: word.raw });
     return { verb: 'remind', minutes };
   },
+  snooze: (args, ctx) => ({ verb: 'snooze', minutes: (PARSERS.remind(args, ctx) as { minutes: number }).minutes }),
   summary: noArguments('summary'),
   timeline: noArguments('timeline'),
   list: noArguments('list'),

@@ -16,6 +16,7 @@ export const VERBS = [
   'cause',
   'action',
   'remind',
+  'snooze',
   'summary',
   'timeline',
   'list',
@@ -39,6 +40,7 @@ export const INCIDENT_VERBS: readonly Verb[] = [
   'cause',
   'action',
   'remind',
+  'snooze',
   'summary',
   'timeline',
   'close',
@@ -71,6 +73,8 @@ export type Command =
   | { verb: 'cause'; text: string }
   | { verb: 'action'; text: string; owner?: ChatUserRef }
   | { verb: 'remind'; minutes: number }
+  /** Pauses reminders in the incident for that many minutes. */
+  | { verb: 'snooze'; minutes: number }
   | { verb: 'summary' }
   | { verb: 'timeline' }
   | { verb: 'list' }

@@ -259,6 +259,9 @@ export const delivery = pgTable(
   (t) => [
     check('delivery_state_check', sql`${t.state} in ('pending', 'delivered', 'failed', 'dead', 'skipped')`),
     index('delivery_update_idx').on(t.updateId, t.state),
+    // The outbox's claim: due deliveries, and "is an earlier one in this lane still open?".
+    index('delivery_due_idx').on(t.state, t.nextAttemptAt),
+    index('delivery_lane_idx').on(t.incidentId, t.target, t.subscriberId, t.createdAt),
   ],
 );
 
@@ -335,4 +338,124 @@ export const upstreamFollow = pgTable('upstream_follow', {
   lastPolledAt: ts('last_polled_at'),
   lastError: text('last_error'),
   createdAt: ts('created_at').notNull(),
+});
+
+/**
+ * Machine translations already paid for, keyed by what determines the result: the source
+ * text (hashed), the language pair, the translator and the glossary version. A repeat
+ * costs no call; a glossary change makes old entries unreachable rather than wrong.
+ */
+export const translationCache = pgTable(
+  'translation_cache',
+  {
+    textHash: text('text_hash').notNull(),
+    sourceLang: text('source_lang').notNull(),
+    targetLang: text('target_lang').notNull(),
+    translator: text('translator').notNull(),
+    glossaryVersion: text('glossary_version').notNull(),
+    translated: text('translated').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.textHash, t.sourceLang, t.targetLang, t.translator, t.glossaryVersion] })],
+);
+
+/**
+ * Generic scheduled jobs in the outbox (reminders, …): `key` makes scheduling idempotent,
+ * `version` grows on every (re)schedule so a run finishing late cannot mark a re-armed job done.
+ */
+export const scheduledJob = pgTable(
+  'scheduled_job',
+  {
+    id: uuid('id').primaryKey(),
+    kind: text('kind').notNull(),
+    key: text('key').notNull().unique(),
+    runAt: ts('run_at').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    state: text('state').notNull(),
+    version: integer('version').notNull().default(1),
+    attempts: integer('attempts').notNull().default(0),
+    // While a worker holds the job; an expired lease is taken again (a killed worker's claim).
+    leasedUntil: ts('leased_until'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    check('scheduled_job_state_check', sql`${t.state} in ('pending', 'done', 'cancelled', 'dead')`),
+    index('scheduled_job_due_idx').on(t.state, t.runAt),
+  ],
+);
+
+/** What an external target calls our incident (the Statuspage incident id), so later updates edit it. */
+export const externalIncident = pgTable(
+  'external_incident',
+  {
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    target: text('target').notNull(),
+    externalId: text('external_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.target] })],
+);
+
+/** The one in-place progress message of a publish fan-out, per update. */
+export const deliveryProgress = pgTable('delivery_progress', {
+  updateId: uuid('update_id')
+    .primaryKey()
+    .references(() => publicUpdate.id),
+  messageRef: text('message_ref'),
+  finishedAt: ts('finished_at'),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/** An upstream vendor incident we opened one of ours for; one row per (followed page, vendor incident id). */
+export const upstreamIncident = pgTable(
+  'upstream_incident',
+  {
+    url: text('url').notNull(),
+    upstreamId: text('upstream_id').notNull(),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    vendor: text('vendor').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.url, t.upstreamId] }), index('upstream_incident_incident_idx').on(t.incidentId)],
+);
+
+/** Every vendor update imported, keyed by its upstream id: a restart or a second poller never imports it twice. */
+export const upstreamUpdate = pgTable(
+  'upstream_update',
+  {
+    url: text('url').notNull(),
+    upstreamUpdateId: text('upstream_update_id').notNull(),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    // Null when the update was seen but nothing was drafted (a closed or private incident).
+    publicUpdateId: uuid('public_update_id'),
+    importedAt: ts('imported_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.url, t.upstreamUpdateId] })],
+);
+
+/** Reminder state per incident: when the bot last nudged and until when a responder snoozed it. */
+export const incidentReminder = pgTable('incident_reminder', {
+  incidentId: uuid('incident_id')
+    .primaryKey()
+    .references(() => incident.id),
+  lastNudgeAt: ts('last_nudge_at'),
+  snoozedUntil: ts('snoozed_until'),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/** The last status of a SEV1/SEV2 incident posted to the incidents channel, so each change is posted once. */
+export const incidentDigestState = pgTable('incident_digest_state', {
+  incidentId: uuid('incident_id')
+    .primaryKey()
+    .references(() => incident.id),
+  status: text('status').notNull(),
+  postedAt: ts('posted_at').notNull(),
 });

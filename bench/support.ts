@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { type Database, rowsOf } from '../src/db/client.ts';
+
+/** Each measured phase stops taking new work after this long, so a slow machine still finishes. */
+export const PHASE_LIMIT_MS = 20_000;
+const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface Phase {
+  done: number;
+  elapsedMs: number;
+  latenciesMs: number[];
+  stoppedEarly: boolean;
+}
+
+/**
+ * Runs `fn` on a PostgreSQL database created for it and dropped afterwards. The server is
+ * BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local default; undefined (with a
+ * note) only when the guessed local default does not answer.
+ */
+export async function withScratchPostgres<T>(fn: (url: string) => Promise<T>): Promise<T | undefined> {
+  const givenUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
+  const serverUrl = givenUrl ?? DEFAULT_SERVER_URL;
+  const maintenanceUrl = withDatabase(serverUrl, 'postgres');
+  const admin = postgres(maintenanceUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  const name = `tsuiki_bench_${randomBytes(6).toString('hex')}`;
+  try {
+    try {
+      await admin`select 1`;
+    } catch (e) {
+      // A server someone named must answer; only the guessed local default may be absent.
+      if (givenUrl) throw new Error(`${redact(maintenanceUrl)} did not answer: ${e instanceof Error ? e.message : String(e)}`);
+      console.log(`  postgres: skipped, ${redact(maintenanceUrl)} did not answer (${e instanceof Error ? e.message : String(e)})`);
+      return undefined;
+    }
+    await admin.unsafe(`create database "${name}"`);
+    try {
+      return await fn(withDatabase(serverUrl, name));
+    } finally {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/** Runs `op(0..count-1)` with `concurrency` workers until done or the phase limit; times each op. */
+export async function measure(op: (i: number) => Promise<void>, count: number, concurrency: number): Promise<Phase> {
+  const latenciesMs: number[] = [];
+  const start = performance.now();
+  const deadline = start + PHASE_LIMIT_MS;
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < count && failure === undefined && performance.now() < deadline) {
+      const i = next++;
+      const began = performance.now();
+      try {
+        await op(i);
+      } catch (e) {
+        failure ??= e;
+        return;
+      }
+      latenciesMs.push(performance.now() - began);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failure !== undefined) throw failure;
+  const elapsedMs = performance.now() - start;
+  return { done: latenciesMs.length, elapsedMs, latenciesMs, stoppedEarly: latenciesMs.length < count };
+}
+
+export function perSecond(phase: Phase): number {
+  return phase.done / (phase.elapsedMs / 1000);
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+export async function serverVersion(database: Database): Promise<string> {
+  const [row] = rowsOf<{ v: string }>(await database.db.execute(sql`select current_setting('server_version') as v`));
+  return row?.v.split(' ')[0] ?? '?';
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

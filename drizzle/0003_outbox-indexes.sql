@@ -1,0 +1,2 @@
+CREATE INDEX "delivery_due_idx" ON "delivery" USING btree ("state","next_attempt_at");--> statement-breakpoint
+CREATE INDEX "delivery_lane_idx" ON "delivery" USING btree ("incident_id","target","subscriber_id","created_at");

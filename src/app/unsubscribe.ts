@@ -1,0 +1,26 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import * as t from '../db/schema.ts';
+
+/**
+ * One-click unsubscribe (RFC 8058), by the token in the mail's `List-Unsubscribe` link:
+ * the subscriber stops being confirmed and every delivery still queued for them is
+ * skipped in the same transaction, so nothing more is sent after the click (a delivery
+ * already in a worker's hands finishes). False when no subscriber holds the token.
+ */
+export async function unsubscribeByToken(db: Db, token: string, now: Date): Promise<boolean> {
+  if (!token) return false;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(t.subscriber)
+      .set({ confirmed: false, confirmToken: null, updatedAt: now })
+      .where(eq(t.subscriber.unsubscribeToken, token))
+      .returning({ id: t.subscriber.id });
+    if (!row) return false;
+    await tx
+      .update(t.delivery)
+      .set({ state: 'skipped', lastError: 'unsubscribed', nextAttemptAt: null })
+      .where(and(eq(t.delivery.subscriberId, row.id), inArray(t.delivery.state, ['pending', 'failed'])));
+    return true;
+  });
+}

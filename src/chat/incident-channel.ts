@@ -1,0 +1,95 @@
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../app/context.ts';
+import { incidentSlug } from '../core/incident.ts';
+import { type Actor, formatIncidentRef } from '../core/model.ts';
+import { findIncidentChatRef, loadSnapshot } from '../db/incident-repository.ts';
+import * as t from '../db/schema.ts';
+import type { I18n } from '../i18n.ts';
+import type { Logger } from '../logger.ts';
+import type { NeutralMessage } from './message.ts';
+import type { ChatPlatform } from './platform.ts';
+import { type RenderContext, renderHeader } from './render.ts';
+
+/** What opening or refreshing an incident's channel needs; the dispatcher and background workers share it. */
+export interface IncidentChannelDeps {
+  app: AppContext;
+  i18n: I18n;
+  platform: ChatPlatform;
+  logger: Logger;
+}
+
+/** How a channel renders for the team: its first language, its zone, its cadence. */
+export function teamRenderContext(app: AppContext, i18n: I18n, lang = app.settings.locales[0]!): RenderContext {
+  return { i18n, lang, zone: app.settings.teamTimeZone, now: app.clock.now(), defaultReminderMinutes: app.settings.updateReminderMinutes };
+}
+
+/**
+ * Opens the incident's channel unless it already has one (a retried declare finds it),
+ * posts the live header and announces the incident; returns the channel's name.
+ * `inviteUserIds` are the people brought in (the declarer); an upstream import invites nobody.
+ */
+export async function ensureIncidentChannel(
+  deps: IncidentChannelDeps,
+  incidentId: string,
+  actor: Pick<Actor, 'name'>,
+  inviteUserIds: string[],
+): Promise<{ channelId: string; name: string } | undefined> {
+  const { app, platform, logger } = deps;
+  const existing = await findIncidentChatRef(app.db, incidentId, platform.platform);
+  const incident = await loadSnapshot(app.db, incidentId);
+  if (!incident) return undefined;
+  const slug = incidentSlug(incident.number, incident.title);
+  if (existing) return { channelId: existing.channelId, name: slug };
+  const teamLang = app.settings.locales[0]!;
+  const rc = teamRenderContext(app, deps.i18n, teamLang);
+  const tt = deps.i18n.t(teamLang);
+  try {
+    const opened = await platform.openIncidentChannel({
+      number: incident.number,
+      title: incident.title,
+      slug,
+      inviteUserIds,
+      topic: tt('header.title', { ref: formatIncidentRef(incident.number), title: incident.title }),
+    });
+    const headerId = await platform.upsertHeader(opened.channelId, undefined, renderHeader(rc, incident));
+    await app.db
+      .insert(t.chatRef)
+      .values({
+        id: app.newId(),
+        incidentId,
+        platform: platform.platform,
+        purpose: 'incident',
+        channelId: opened.channelId,
+        teamId: opened.teamId ?? null,
+        conversationRef: opened.conversationRef ?? null,
+        headerMessageId: headerId,
+        createdAt: app.clock.now(),
+      })
+      .onConflictDoNothing();
+    const line = tt('announce.declared', {
+      ref: formatIncidentRef(incident.number),
+      user: actor.name,
+      title: incident.title,
+      severity: tt(`common:severity.${incident.severity}`),
+    });
+    await platform.announce({ text: line, lines: [line] } satisfies NeutralMessage);
+    return { channelId: opened.channelId, name: slug };
+  } catch (e) {
+    logger.error({ err: e, incidentId }, 'could not open the incident channel');
+    return undefined;
+  }
+}
+
+/** Re-renders the live header in place (after a write made elsewhere than a command); failures are logged. */
+export async function refreshIncidentHeader(deps: IncidentChannelDeps, incidentId: string): Promise<void> {
+  const { app, platform, logger } = deps;
+  try {
+    const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
+    const incident = chatRef && (await loadSnapshot(app.db, incidentId));
+    if (!chatRef || !incident) return;
+    const messageId = await platform.upsertHeader(chatRef.channelId, chatRef.headerMessageId ?? undefined, renderHeader(teamRenderContext(app, deps.i18n), incident));
+    if (messageId !== chatRef.headerMessageId) await app.db.update(t.chatRef).set({ headerMessageId: messageId }).where(eq(t.chatRef.id, chatRef.id));
+  } catch (e) {
+    logger.warn({ err: e, incidentId }, 'could not refresh the incident header');
+  }
+}

@@ -1,0 +1,58 @@
+import type { RespondFn } from '@slack/bolt';
+import { errorMessage } from '../errors.ts';
+import type { Reply } from '../message.ts';
+import { slackErrorCode, withRateLimit } from './slack-client.ts';
+import type { SlackContext } from './slack-context.ts';
+
+/** Where the replies of one request go. */
+export interface ReplyTarget {
+  channelId: string;
+  userId: string;
+  lang: string;
+  /** The request's response_url, when Slack gave one (commands, buttons). */
+  respond?: RespondFn | undefined;
+}
+
+/** Codes meaning the bot cannot post in that channel (not a member, archived, a DM it is not in). */
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
+
+/**
+ * Sends the dispatcher's replies: ephemeral ones through response_url (or chat.postEphemeral),
+ * channel ones with chat.postMessage — falling back to response_url `in_channel` where the
+ * bot is not a member.
+ */
+export async function sendReplies(ctx: SlackContext, replies: Reply[], target: ReplyTarget): Promise<void> {
+  const { client, platform } = ctx;
+  for (const reply of replies) {
+    const rendered = platform.render(reply.message, target.lang);
+    if (reply.visibility === 'ephemeral') {
+      if (target.respond) await target.respond({ response_type: 'ephemeral', replace_original: false, ...rendered });
+      else await withRateLimit(() => client.chat.postEphemeral({ channel: target.channelId, user: target.userId, ...rendered }));
+      continue;
+    }
+    try {
+      await withRateLimit(() => client.chat.postMessage({ channel: target.channelId, ...rendered }));
+    } catch (e) {
+      if (!CANNOT_POST.has(slackErrorCode(e) ?? '')) throw e;
+      if (target.respond) await target.respond({ response_type: 'in_channel', replace_original: false, ...rendered });
+      else await withRateLimit(() => client.chat.postMessage({ channel: target.userId, ...rendered }));
+    }
+  }
+}
+
+/**
+ * Runs a request's work; anything unexpected goes through the one error mapper (logged,
+ * apology with a reference id) and reaches the user as an ephemeral message.
+ */
+export async function answering(ctx: SlackContext, target: ReplyTarget, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    const message = errorMessage(e, ctx.i18n, target.lang, ctx.logger, ctx.teamTimeZone);
+    try {
+      await sendReplies(ctx, [{ visibility: 'ephemeral', message }], target);
+    } catch (sendError) {
+      ctx.logger.warn({ err: sendError }, 'could not tell the user about a failure');
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import type { WebClient } from '@slack/web-api';
+import type { Db } from '../../db/client.ts';
+import { findIncidentIdByNumber } from '../../db/incident-repository.ts';
+import type { I18n } from '../../i18n.ts';
+import type { Logger } from '../../logger.ts';
+import type { NeutralMessage } from '../message.ts';
+import type { ChatPlatform, OpenedChannel } from '../platform.ts';
+import { renderMessage, type SlackMessage, truncate } from './blocks.ts';
+import { slackChannelName } from './channel-name.ts';
+import { slackErrorCode, withRateLimit } from './slack-client.ts';
+
+/** How many `-2`, `-3`, … suffixes are tried when a channel name is taken. */
+const NAME_ATTEMPTS = 20;
+/** Slack's longest channel topic. */
+const MAX_TOPIC = 250;
+
+export interface SlackPlatformDeps {
+  client: WebClient;
+  db: Db;
+  i18n: I18n;
+  logger: Logger;
+  publicUrl: string;
+  /** INCIDENTS_CHANNEL: a channel id (or name) where incidents are announced. */
+  incidentsChannel?: string | undefined;
+  /** The bot's own user id, never invited (it created the channel). */
+  botUserId(): Promise<string | undefined>;
+}
+
+/**
+ * Slack behind the ChatPlatform port: incident channels with invitations, topic and a
+ * bookmark to the status page, Block Kit messages, a pinned header edited in place.
+ */
+export class SlackPlatform implements ChatPlatform {
+  readonly platform = 'slack' as const;
+  private readonly teamLang: string;
+
+  constructor(private readonly deps: SlackPlatformDeps) {
+    this.teamLang = deps.i18n.languages[0]!;
+  }
+
+  /** A neutral message as Block Kit in the team's words for the truncation note. */
+  render(message: NeutralMessage, lang = this.teamLang, moreUrl?: string): SlackMessage {
+    const t = this.deps.i18n.t(lang);
+    return renderMessage(message, { truncatedNote: (count) => t('slack:truncated', { count }), ...(moreUrl ? { moreUrl } : {}) });
+  }
+
+  async openIncidentChannel(input: { number: number; title: string; slug: string; inviteUserIds: string[]; topic: string }): Promise<OpenedChannel> {
+    const { client, logger } = this.deps;
+    const channel = await this.createChannel(input.slug);
+    const bot = await this.deps.botUserId();
+    const users = [...new Set(input.inviteUserIds)].filter((u) => u !== bot);
+    // Each step after creation is best effort: the channel exists and the incident must go on.
+    if (users.length) await this.invite(channel.id, users);
+    await this.step('conversations.setTopic', () => client.conversations.setTopic({ channel: channel.id, topic: truncate(input.topic, MAX_TOPIC) }));
+    const incidentId = await findIncidentIdByNumber(this.deps.db, input.number);
+    if (incidentId) {
+      const t = this.deps.i18n.t(this.teamLang);
+      await this.step('bookmarks.add', () =>
+        client.bookmarks.add({ channel_id: channel.id, type: 'link', title: t('slack:bookmark'), link: this.statusPageUrl(incidentId) }),
+      );
+    } else {
+      logger.warn({ number: input.number }, 'no incident for the bookmark');
+    }
+    return { channelId: channel.id, ...(channel.teamId ? { teamId: channel.teamId } : {}) };
+  }
+
+  /** The hosted status page of one incident. */
+  statusPageUrl(incidentId: string): string {
+    return `${this.deps.publicUrl}/status/incidents/${incidentId}`;
+  }
+
+  /** Invites people; those already in, deactivated or unknown are skipped, never failing the rest. */
+  async invite(channelId: string, users: string[]): Promise<void> {
+    try {
+      await withRateLimit(() => this.deps.client.conversations.invite({ channel: channelId, users: users.join(',') }));
+    } catch (e) {
+      const code = slackErrorCode(e);
+      if (code === 'already_in_channel' || code === 'cant_invite_self') return;
+      this.deps.logger.warn({ err: e, channelId, code }, 'conversations.invite failed');
+    }
+  }
+
+  private async createChannel(slug: string): Promise<{ id: string; teamId?: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const name = slackChannelName(slug, attempt);
+      try {
+        const res = await withRateLimit(() => this.deps.client.conversations.create({ name }));
+        const channel = res.channel as { id: string; context_team_id?: string } | undefined;
+        if (!channel?.id) throw new Error('conversations.create returned no channel');
+        return { id: channel.id, ...(channel.context_team_id ? { teamId: channel.context_team_id } : {}) };
+      } catch (e) {
+        if (slackErrorCode(e) !== 'name_taken' || attempt >= NAME_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private async step(what: string, call: () => Promise<unknown>): Promise<void> {
+    try {
+      await withRateLimit(call);
+    } catch (e) {
+      this.deps.logger.warn({ err: e, call: what, code: slackErrorCode(e) }, 'slack call failed');
+    }
+  }
+
+  async post(channelId: string, message: NeutralMessage): Promise<string> {
+    const res = await withRateLimit(() => this.deps.client.chat.postMessage({ channel: channelId, ...this.render(message) }));
+    return res.ts!;
+  }
+
+  async update(channelId: string, messageId: string, message: NeutralMessage): Promise<void> {
+    await withRateLimit(() => this.deps.client.chat.update({ channel: channelId, ts: messageId, ...this.render(message) }));
+  }
+
+  async upsertHeader(channelId: string, messageId: string | undefined, message: NeutralMessage): Promise<string> {
+    if (messageId) {
+      try {
+        await this.update(channelId, messageId, message);
+        return messageId;
+      } catch (e) {
+        // Deleted by someone: post a new one (and pin it) rather than lose the header.
+        if (slackErrorCode(e) !== 'message_not_found') throw e;
+      }
+    }
+    const ts = await this.post(channelId, message);
+    await this.step('pins.add', () => this.deps.client.pins.add({ channel: channelId, timestamp: ts }));
+    return ts;
+  }
+
+  async announce(message: NeutralMessage): Promise<void> {
+    if (!this.deps.incidentsChannel) return;
+    await this.post(this.deps.incidentsChannel, message);
+  }
+}

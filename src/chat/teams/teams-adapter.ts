@@ -1,0 +1,138 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Activity } from 'botbuilder';
+// A dependency of botbuilder (same pinned version); botbuilder does not re-export the error class CloudAdapter answers 401 for.
+import { AuthenticationError } from 'botframework-connector';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type ConfigurationBotFrameworkAuthenticationOptions,
+  ConfigurationServiceClientCredentialFactory,
+  type TurnContext,
+} from 'botbuilder';
+import type { Logger } from '../../logger.ts';
+
+/** botframework-connector's credentials factory, named through botbuilder (which does not re-export it). */
+export type CredentialsFactory = NonNullable<ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[1]>;
+
+/** The Microsoft app settings of PRODUCT.md (`MicrosoftAppId`, …); no app id means authentication off. */
+export interface TeamsAppSettings {
+  appId?: string | undefined;
+  appPassword?: string | undefined;
+  tenantId?: string | undefined;
+  appType?: string | undefined;
+}
+
+/** What tests (and other clouds) may replace: the outbound credentials and the inbound token checks. */
+export interface TeamsAuthOverrides {
+  /** Outbound tokens; by default from the app id and password per `MicrosoftAppType`. */
+  credentialsFactory?: CredentialsFactory;
+  /** Extra Bot Framework settings such as `ToBotFromChannelOpenIdMetadataUrl` (where channel tokens' keys are published). */
+  authOptions?: ConfigurationBotFrameworkAuthenticationOptions;
+}
+
+/**
+ * botbuilder's CloudAdapter with Bot Framework authentication: every incoming activity must
+ * carry a channel token once an app id is set (single- or multi-tenant per `MicrosoftAppType`).
+ */
+export function createCloudAdapter(settings: TeamsAppSettings, logger: Logger, overrides: TeamsAuthOverrides = {}): CloudAdapter {
+  const options: ConfigurationBotFrameworkAuthenticationOptions = {
+    ...(settings.appId ? { MicrosoftAppId: settings.appId } : {}),
+    ...(settings.appPassword ? { MicrosoftAppPassword: settings.appPassword } : {}),
+    ...(settings.tenantId ? { MicrosoftAppTenantId: settings.tenantId } : {}),
+    ...(settings.appType ? { MicrosoftAppType: settings.appType } : {}),
+    ...overrides.authOptions,
+  };
+  const credentials =
+    overrides.credentialsFactory ??
+    new ConfigurationServiceClientCredentialFactory({
+      MicrosoftAppId: settings.appId ?? '',
+      MicrosoftAppPassword: settings.appPassword ?? '',
+      MicrosoftAppType: settings.appType ?? 'MultiTenant',
+      MicrosoftAppTenantId: settings.tenantId ?? '',
+    });
+  const adapter = new CloudAdapter(new TokenCheckingAuthentication(options, credentials));
+  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+    // The dispatcher answers every domain failure itself; reaching here is a bug or a connector outage.
+    logger.error({ err: error, activityType: context.activity.type }, 'teams turn failed');
+  };
+  return adapter;
+}
+
+const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+
+/**
+ * botbuilder lets jsonwebtoken's errors (bad signature, expired) escape as plain errors, which
+ * CloudAdapter answers with 500; a token that fails verification is a 401 like any other.
+ */
+class TokenCheckingAuthentication extends ConfigurationBotFrameworkAuthentication {
+  override async authenticateRequest(activity: Activity, authHeader: string) {
+    try {
+      return await super.authenticateRequest(activity, authHeader);
+    } catch (e) {
+      if (e instanceof Error && JWT_ERRORS.has(e.name)) throw new AuthenticationError(`Unauthorized: ${e.message}`, 401);
+      throw e;
+    }
+  }
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads a JSON request body (Bot Framework activities are small); undefined when it is not JSON. */
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CloudAdapter.process expects express/restify's parsed body and `res.status/header/send/end`:
+ * this shim gives it those over raw Node objects, so no web framework is needed for one route.
+ */
+export function processNodeRequest(
+  adapter: CloudAdapter,
+  logic: (context: TurnContext) => Promise<void>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const body = await readJson(req);
+    if (!body) {
+      res.statusCode = 400;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ error: 'bad_request', message: 'the body must be a JSON Bot Framework activity' }));
+      return;
+    }
+    const shimReq = { body, headers: req.headers as Record<string, string | string[] | undefined>, method: req.method ?? 'POST' };
+    const shimRes = {
+      socket: res.socket,
+      status(code: number) {
+        res.statusCode = code;
+      },
+      header(name: string, value: unknown) {
+        res.setHeader(name, String(value));
+      },
+      send(payload: unknown) {
+        if (payload === undefined || res.writableEnded) return;
+        if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
+          if (!res.headersSent && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+          res.write(payload);
+        } else {
+          if (!res.headersSent) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+          res.write(JSON.stringify(payload));
+        }
+      },
+      end() {
+        if (!res.writableEnded) res.end();
+      },
+    };
+    await adapter.process(shimReq, shimRes, logic);
+  };
+}

@@ -1,0 +1,226 @@
+import { eq } from 'drizzle-orm';
+import { ActivityTypes, type CloudAdapter, TurnContext } from 'botbuilder';
+import type { AppContext } from '../../app/context.ts';
+import type { Actor } from '../../core/model.ts';
+import { loadSnapshot } from '../../db/incident-repository.ts';
+import * as t from '../../db/schema.ts';
+import type { I18n } from '../../i18n.ts';
+import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics.ts';
+import { Dispatcher, type DispatchResult } from '../dispatcher.ts';
+import { errorMessage } from '../errors.ts';
+import { messageToText, type NeutralMessage } from '../message.ts';
+import { bodyIn, renderPreview } from '../render.ts';
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  type AdaptiveCard,
+  CARD_VERBS,
+  declareCommandFromForm,
+  declareFormCard,
+  messageActivity,
+  messageToCard,
+  translationFormCard,
+} from './cards.ts';
+import { channelOf, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
+import type { GraphClient } from './graph-client.ts';
+import { referenceOf, TeamsPlatform } from './teams-platform.ts';
+
+export interface TeamsBotDeps {
+  app: AppContext;
+  i18n: I18n;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+  adapter: CloudAdapter;
+  appId: string;
+  graph?: { client: GraphClient; teamId: string } | undefined;
+  incidentsChannel?: string | undefined;
+}
+
+/** What an `adaptiveCard/action` invoke answers: the card that replaces the one clicked. */
+type CardResponse = { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard } | { statusCode: 400; type: 'application/vnd.microsoft.error'; value: { code: string; message: string } };
+
+/** The command text of a message: the bot's @mention removed, a typed `/incident` tolerated. */
+export function commandText(context: TurnContext): string {
+  const activity = context.activity;
+  // Recorded Teams mentions sometimes lack `text` in the entity: removeMentionText would then remove nothing.
+  const hasMentionText = (activity.entities ?? []).some((e) => e.type === 'mention' && (e as { mentioned?: { id?: string }; text?: string }).mentioned?.id === activity.recipient?.id && typeof (e as { text?: string }).text === 'string');
+  let text = hasMentionText ? TurnContext.removeRecipientMention(activity) : (activity.text ?? '');
+  const botName = activity.recipient?.name;
+  if (botName) text = text.split(`<at>${botName}</at>`).join(' ');
+  text = text.replace(/&nbsp;/g, ' ').replace(/\u00a0/g, ' ').trim();
+  return text.replace(/^\/incident\b\s*/i, '').trim();
+}
+
+/**
+ * One Teams turn: messages become dispatcher commands, `adaptiveCard/action` invokes become
+ * button presses answered with the refreshed card.
+ */
+export class TeamsBot {
+  constructor(private readonly deps: TeamsBotDeps) {}
+
+  /** The CloudAdapter logic callback. */
+  readonly onTurn = async (context: TurnContext): Promise<void> => {
+    await this.rememberIncidentsChannel(context);
+    const activity = context.activity;
+    if (activity.type === ActivityTypes.Message) {
+      if (!activity.text && activity.value && typeof activity.value === 'object') {
+        // Action.Submit from clients without Universal Actions: the same verbs, answered with a new message.
+        const card = await this.cardAction(context, activity.value as Record<string, unknown>);
+        if (card.statusCode === 200) await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card.value }] });
+        return;
+      }
+      await this.onMessage(context);
+    } else if (activity.type === ActivityTypes.Invoke && activity.name === 'adaptiveCard/action') {
+      const value = (activity.value ?? {}) as { action?: { verb?: string; data?: Record<string, unknown> } };
+      const body = await this.cardAction(context, { ...(value.action?.data ?? {}), verb: value.action?.verb });
+      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+    }
+  };
+
+  private actorOf(context: TurnContext): Actor {
+    const from = context.activity.from as { id: string; name?: string; aadObjectId?: string };
+    return { platform: 'teams', id: from.aadObjectId ?? from.id, name: from.name ?? from.id, lang: this.deps.i18n.pick(context.activity.locale) };
+  }
+
+  private dispatcherFor(context: TurnContext): Dispatcher {
+    const { app, i18n, logger, metrics, adapter, appId, graph, incidentsChannel } = this.deps;
+    const platform = new TeamsPlatform({ adapter, appId, db: app.db, logger, graph, incidentsChannel, origin: referenceOf(context) });
+    return new Dispatcher({ app, i18n, platform, logger, ...(metrics ? { metrics } : {}) });
+  }
+
+  /** A retry of the same activity (Teams redelivers when a turn is slow) records nothing new. */
+  private keyOf(context: TurnContext, suffix = ''): string | undefined {
+    const { id, conversation } = context.activity;
+    return id ? `teams:${conversation.id}:${id}${suffix}` : undefined;
+  }
+
+  private async onMessage(context: TurnContext): Promise<void> {
+    const actor = this.actorOf(context);
+    const text = commandText(context) || 'help';
+    const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
+    const key = this.keyOf(context);
+    const result = await this.dispatcherFor(context).handle({ text, actor, channelId, ...(key ? { idempotencyKey: key } : {}) });
+    await this.sendReplies(context, result);
+    if (result.openForm?.kind === 'declare') {
+      await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: declareFormCard(this.deps.i18n.t(actor.lang)) }] });
+    }
+  }
+
+  private async sendReplies(context: TurnContext, result: DispatchResult): Promise<void> {
+    // Teams has no ephemeral messages in channels: every reply goes to the conversation it came from.
+    for (const reply of result.replies) await context.sendActivity(messageActivity(reply.message));
+  }
+
+  /** Handles a card button and returns the card that replaces it; failures become the error's card. */
+  private async cardAction(context: TurnContext, data: Record<string, unknown>): Promise<CardResponse> {
+    const actor = this.actorOf(context);
+    const tr = this.deps.i18n.t(actor.lang);
+    const ok = (value: AdaptiveCard): CardResponse => ({ statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value });
+    try {
+      const verb = typeof data.verb === 'string' ? data.verb : '';
+      const updateId = typeof data.updateId === 'string' ? data.updateId : '';
+      const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
+      const dispatcher = this.dispatcherFor(context);
+      const base = { actor, channelId };
+      const key = this.keyOf(context);
+      switch (verb) {
+        case CARD_VERBS.declare: {
+          const result = await dispatcher.handle({ ...base, text: declareCommandFromForm(data), ...(key ? { idempotencyKey: key } : {}) });
+          const [first, ...rest] = result.replies;
+          return ok(messageToCard(first?.message ?? { text: tr('teams:declareForm.title') }, rest.map((r) => messageToText(r.message))));
+        }
+        case CARD_VERBS.publish:
+        case CARD_VERBS.cancel: {
+          const result = await dispatcher.handleAction({ ...base, actionId: verb, value: updateId, ...(key ? { idempotencyKey: key } : {}) });
+          return ok(await this.previewCard(updateId, actor.lang, notesOf(result)));
+        }
+        case CARD_VERBS.edit: {
+          const result = await dispatcher.handleAction({ ...base, actionId: 'edit_translation', value: updateId });
+          if (result.openForm?.kind !== 'edit_translation') return ok(await this.previewCard(updateId, actor.lang, notesOf(result)));
+          return ok(await this.translationForm(updateId, actor.lang));
+        }
+        case CARD_VERBS.saveTranslation: {
+          const notes: string[] = [];
+          const current = await this.currentTranslations(updateId);
+          for (const lang of this.deps.app.settings.locales) {
+            const typed = data[`lang_${lang}`];
+            if (typeof typed !== 'string' || !typed.trim() || typed.trim() === current.get(lang)?.trim()) continue;
+            const result = await dispatcher.handleAction({
+              ...base,
+              actionId: 'edit_translation',
+              value: updateId,
+              translation: { lang, body: typed.trim() },
+              ...(key ? { idempotencyKey: `${key}:${lang}` } : {}),
+            });
+            notes.push(...notesOf(result));
+          }
+          return ok(await this.previewCard(updateId, actor.lang, notes));
+        }
+        case CARD_VERBS.backToPreview:
+          return ok(await this.previewCard(updateId, actor.lang, []));
+        default:
+          return { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: `unknown verb "${verb}"` } };
+      }
+    } catch (e) {
+      return ok(messageToCard(errorMessage(e, this.deps.i18n, actor.lang, this.deps.logger, this.deps.app.settings.teamTimeZone)));
+    }
+  }
+
+  private async findUpdate(updateId: string) {
+    const [row] = await this.deps.app.db.select({ incidentId: t.publicUpdate.incidentId }).from(t.publicUpdate).where(eq(t.publicUpdate.id, updateId));
+    if (!row) return undefined;
+    const incident = await loadSnapshot(this.deps.app.db, row.incidentId);
+    const update = incident?.publicUpdates.find((u) => u.id === updateId);
+    return incident && update ? { incident, update } : undefined;
+  }
+
+  private async currentTranslations(updateId: string): Promise<Map<string, string>> {
+    const found = await this.findUpdate(updateId);
+    return new Map((found?.update.translations ?? []).map((tr) => [tr.lang, tr.body]));
+  }
+
+  /** The preview as it is now (buttons gone once published or cancelled), with what just happened beneath it. */
+  private async previewCard(updateId: string, lang: string, notes: string[]): Promise<AdaptiveCard> {
+    const { app, i18n } = this.deps;
+    const found = await this.findUpdate(updateId);
+    if (!found) return messageToCard({ text: i18n.t(lang)('errors.update_not_found') }, notes);
+    const rc = { i18n, lang, zone: app.settings.teamTimeZone, now: app.clock.now(), defaultReminderMinutes: app.settings.updateReminderMinutes };
+    return messageToCard(renderPreview(rc, found.incident, found.update, app.settings.locales), notes);
+  }
+
+  private async translationForm(updateId: string, lang: string): Promise<AdaptiveCard> {
+    const { app, i18n } = this.deps;
+    const tr = i18n.t(lang);
+    const found = await this.findUpdate(updateId);
+    if (!found) return messageToCard({ text: tr('errors.update_not_found') });
+    const { incident, update } = found;
+    const current = app.settings.locales.map((l) => ({ lang: l, body: update.translations.some((x) => x.lang === l) ? bodyIn(update, l) : '' }));
+    return translationFormCard(tr, updateId, tr('teams:translationForm.title', { ref: `INC-${incident.number}` }), current);
+  }
+
+  private async rememberIncidentsChannel(context: TurnContext): Promise<void> {
+    const { incidentsChannel, app, logger } = this.deps;
+    const conversation = context.activity.conversation;
+    if (!incidentsChannel || !conversation) return;
+    const channelData = context.activity.channelData as { channel?: { id?: string }; team?: { id?: string } } | undefined;
+    const here = channelData?.channel?.id ?? channelOf(conversation.id);
+    if (here !== incidentsChannel) return;
+    try {
+      const ref = referenceOf(context);
+      await rememberIncidentsChannel(app.db, {
+        id: app.newId(),
+        channelId: incidentsChannel,
+        teamId: channelData?.team?.id,
+        ref: { ...ref, conversation: { ...ref.conversation!, id: incidentsChannel } },
+        at: app.clock.now(),
+      });
+    } catch (e) {
+      logger.warn({ err: e }, 'could not remember the incidents channel');
+    }
+  }
+}
+
+/** The result lines of a button press (not the re-rendered preview, which the card itself shows). */
+function notesOf(result: DispatchResult): string[] {
+  return result.replies.filter((r) => r.message.actions === undefined).map((r: { message: NeutralMessage }) => messageToText(r.message));
+}

@@ -1,0 +1,187 @@
+/**
+ * Scheduled jobs: a small, durable "run this later" facility in the outbox (PostgreSQL or PGlite).
+ *
+ * API (stable; reminders and other features build on it):
+ * - `scheduleJob(tx, { kind, key, runAt, payload })` — inside the caller's transaction, so
+ *   the job exists exactly when the caller's writes commit. Idempotent by `key`: scheduling
+ *   an existing key replaces its `kind`, `runAt` and `payload` and (re-)arms it as pending,
+ *   even when it already ran or was cancelled; two calls with the same arguments leave one
+ *   job. Use one key per logical timer (e.g. `reminder:<incidentId>`) and reschedule it.
+ * - `cancelJob(tx, key)` — disarms a pending job; true when one was pending.
+ * - `createJobWorker({ db, clock, handlers })` — runs due jobs, dispatching by `kind` to
+ *   `handlers[kind](job, { db })`. Only kinds it has a handler for are claimed, so
+ *   processes with different handlers can share the table. Every process may run one:
+ *   claims use `FOR UPDATE SKIP LOCKED` and a lease, so a job runs in one process at a time
+ *   and a job held by a killed process runs again once its lease expires (at-least-once:
+ *   handlers must be idempotent). A throwing handler is retried with exponential backoff
+ *   and jitter; after `backoff.maxAttempts` the job is `dead` and `onDead` is told.
+ * - A handler may reschedule its own key (`scheduleJob` with the same key): the new
+ *   schedule wins over the run that is finishing, because every schedule bumps `version`
+ *   and a run completes only the version it claimed.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { Clock } from '../core/clock.ts';
+import type { Db, Executor } from '../db/client.ts';
+import * as t from '../db/schema.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
+import { createPollLoop, type PollLoop } from './loop.ts';
+
+export interface ScheduleJobInput {
+  /** Which handler runs it, e.g. `incident.reminder`. */
+  kind: string;
+  /** Unique per logical timer; scheduling it again replaces the previous schedule. */
+  key: string;
+  runAt: Date;
+  payload?: Record<string, unknown>;
+}
+
+/** A job as its handler sees it. */
+export interface Job {
+  id: string;
+  kind: string;
+  key: string;
+  runAt: Date;
+  payload: Record<string, unknown>;
+  /** 1 on the first run. */
+  attempt: number;
+}
+
+export type JobHandler = (job: Job, deps: { db: Db }) => Promise<void>;
+
+/** Schedules (or reschedules) the job named `key`, in the caller's transaction. */
+export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promise<void> {
+  const payload = input.payload ?? {};
+  await tx
+    .insert(t.scheduledJob)
+    .values({
+      id: randomUUID(),
+      kind: input.kind,
+      key: input.key,
+      runAt: input.runAt,
+      payload,
+      state: 'pending',
+      createdAt: sql`now()`,
+      updatedAt: sql`now()`,
+    })
+    .onConflictDoUpdate({
+      target: t.scheduledJob.key,
+      set: {
+        kind: input.kind,
+        runAt: input.runAt,
+        payload,
+        state: 'pending',
+        attempts: 0,
+        leasedUntil: null,
+        lastError: null,
+        version: sql`${t.scheduledJob.version} + 1`,
+        updatedAt: sql`now()`,
+      },
+    });
+}
+
+/** Disarms the pending job named `key`; true when there was one. */
+export async function cancelJob(tx: Executor, key: string): Promise<boolean> {
+  const rows = await tx
+    .update(t.scheduledJob)
+    .set({ state: 'cancelled', leasedUntil: null, version: sql`${t.scheduledJob.version} + 1`, updatedAt: sql`now()` })
+    .where(and(eq(t.scheduledJob.key, key), eq(t.scheduledJob.state, 'pending')))
+    .returning({ id: t.scheduledJob.id });
+  return rows.length > 0;
+}
+
+export interface JobWorkerOptions {
+  db: Db;
+  clock: Clock;
+  handlers: Record<string, JobHandler>;
+  /** How long a claim is held before another process may take the job again. */
+  leaseMs?: number;
+  batchSize?: number;
+  intervalMs?: number;
+  backoff?: BackoffPolicy;
+  onError?: (e: unknown, job?: Job) => void;
+  onDead?: (job: Job, error: string) => void;
+  random?: () => number;
+}
+
+export interface JobWorker extends PollLoop {
+  /** Claims and runs the jobs due now; returns how many ran. */
+  runDue(): Promise<number>;
+}
+
+/** A worker running due jobs of the kinds it has handlers for. */
+export function createJobWorker(options: JobWorkerOptions): JobWorker {
+  const kinds = Object.keys(options.handlers);
+  const leaseMs = options.leaseMs ?? 60_000;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const onError = options.onError ?? (() => {});
+
+  const claim = async (): Promise<(Job & { version: number })[]> => {
+    if (kinds.length === 0) return [];
+    const now = options.clock.now();
+    const j = t.scheduledJob;
+    const due = options.db
+      .select({ id: j.id })
+      .from(j)
+      .where(
+        and(
+          eq(j.state, 'pending'),
+          lte(j.runAt, now),
+          or(isNull(j.leasedUntil), lte(j.leasedUntil, now)),
+          inArray(j.kind, kinds),
+        ),
+      )
+      .orderBy(asc(j.runAt))
+      .limit(options.batchSize ?? 10)
+      .for('update', { skipLocked: true });
+    const rows = await options.db
+      .update(j)
+      .set({ leasedUntil: new Date(now.getTime() + leaseMs), attempts: sql`${j.attempts} + 1`, updatedAt: sql`now()` })
+      .where(inArray(j.id, due))
+      .returning();
+    return rows.map((r) => ({ id: r.id, kind: r.kind, key: r.key, runAt: r.runAt, payload: r.payload, attempt: r.attempts, version: r.version }));
+  };
+
+  const finish = async (job: Job & { version: number }, error?: unknown) => {
+    const j = t.scheduledJob;
+    const mine = and(eq(j.id, job.id), eq(j.version, job.version), eq(j.state, 'pending'));
+    if (error === undefined) {
+      await options.db.update(j).set({ state: 'done', leasedUntil: null, lastError: null, updatedAt: sql`now()` }).where(mine);
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (job.attempt >= backoff.maxAttempts) {
+      const dead = await options.db
+        .update(j)
+        .set({ state: 'dead', leasedUntil: null, lastError: message, updatedAt: sql`now()` })
+        .where(mine)
+        .returning({ id: j.id });
+      if (dead.length > 0) options.onDead?.(job, message);
+      return;
+    }
+    const delay = retryDelay(job.attempt, backoff, undefined, options.random);
+    await options.db
+      .update(j)
+      .set({ runAt: new Date(options.clock.now().getTime() + delay), leasedUntil: null, lastError: message, updatedAt: sql`now()` })
+      .where(mine);
+  };
+
+  const runDue = async (): Promise<number> => {
+    const jobs = await claim();
+    for (const job of jobs) {
+      const handler = options.handlers[job.kind]!;
+      let failure: unknown;
+      try {
+        await handler(job, { db: options.db });
+      } catch (e) {
+        failure = e ?? new Error('handler failed');
+        onError(e, job);
+      }
+      await finish(job, failure);
+    }
+    return jobs.length;
+  };
+
+  const loop = createPollLoop(runDue, { intervalMs: options.intervalMs ?? 1_000, onError: (e) => onError(e) });
+  return { ...loop, runDue };
+}

@@ -1,0 +1,50 @@
+import type { NeutralMessage } from '../chat/message.ts';
+import type { I18n } from '../i18n.ts';
+import { bodyFor, componentName, type DeliveryItem, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
+
+/**
+ * What the chat targets need of a platform: the `announce` and `post` of `ChatPlatform`,
+ * so a Slack or Teams adapter is passed as is. Errors it throws are retried unless they
+ * are `TerminalDeliveryError`s.
+ */
+export interface AnnouncementPort {
+  /** Posts in the announcement (incidents) channel. */
+  announce(message: NeutralMessage): Promise<void>;
+  /** Posts in a channel by id (customer-shared channels subscribed as `slack`/`teams`). */
+  post(channelId: string, message: NeutralMessage): Promise<string>;
+}
+
+/** The update as a chat message in one language and zone. */
+export function renderChatUpdate(update: PublishedUpdate, i18n: I18n, lang: string, zone: string): NeutralMessage {
+  const tr = i18n.t(lang);
+  const status = tr(`common:status.${update.status}`);
+  const title = tr('email:chat.title', { ref: `INC-${update.incidentNumber}`, title: update.incidentTitle, status });
+  const time = i18n.formatDateTime(update.publishedAt, lang, zone);
+  const { body } = bodyFor(update, lang);
+  const components = update.components.map((c) => `${componentName(c, lang)} (${tr(`common:impact.${c.impact}`)})`);
+  return {
+    text: `${title}: ${body}`,
+    title,
+    lines: [tr('email:postedAt', { time }), body, ...(components.length ? [tr('email:components', { list: i18n.formatList(components, lang) })] : [])],
+  };
+}
+
+/** `announce`: the team's announcement channel, in the team's language and zone. */
+export function createAnnounceChannel(port: AnnouncementPort, i18n: I18n, lang: string, zone: string): PublishChannel {
+  return {
+    target: 'announce',
+    deliver: (item: DeliveryItem) => port.announce(renderChatUpdate(item.update, i18n, lang, zone)),
+  };
+}
+
+/** `chat`: a subscribed Slack/Teams channel, in its subscriber's language and zone. */
+export function createChatChannel(port: AnnouncementPort, i18n: I18n): PublishChannel {
+  return {
+    target: 'chat',
+    async deliver(item: DeliveryItem) {
+      const r = item.recipient;
+      if (!r) throw new TerminalDeliveryError('chat delivery without a subscriber');
+      await port.post(r.address, renderChatUpdate(item.update, i18n, i18n.pick(r.lang), r.timeZone));
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { createHmac } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import { type DeliveryItem, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
+import { sendHttp } from './http-target.ts';
+
+/** The JSON body of a webhook: every language of the update, structured parts untranslated. */
+export function webhookPayload(update: PublishedUpdate, publicUrl: string) {
+  return {
+    type: 'incident.updated',
+    timestamp: update.publishedAt.toISOString(),
+    data: {
+      incident: {
+        id: update.incidentId,
+        ref: `INC-${update.incidentNumber}`,
+        number: update.incidentNumber,
+        title: update.incidentTitle,
+        url: `${publicUrl}/status/incidents/${update.incidentId}`,
+      },
+      update: {
+        id: update.id,
+        status: update.status,
+        published_at: update.publishedAt.toISOString(),
+        source_lang: update.sourceLang,
+        body: update.bodies,
+      },
+      components: update.components.map((c) => ({ id: c.id, name: c.name, names: c.names, impact: c.impact })),
+    },
+  };
+}
+
+/**
+ * Standard Webhooks signature: `v1,` + base64 HMAC-SHA256 over `<id>.<timestamp>.<body>`
+ * with the secret's bytes (the base64 after `whsec_`).
+ */
+export function signWebhook(secret: string, id: string, timestampSeconds: number, body: string): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
+}
+
+/**
+ * The webhook target. `webhook-id` is the delivery's idempotency key, the same on every
+ * retry, so a receiver drops a repeat; the timestamp is the attempt's, as the spec asks.
+ */
+export function createWebhookChannel(options: { clock: Clock; publicUrl: string; timeoutMs?: number }): PublishChannel {
+  return {
+    target: 'webhook',
+    async deliver(item: DeliveryItem) {
+      const recipient = item.recipient;
+      if (!recipient) throw new TerminalDeliveryError('webhook delivery without a subscriber');
+      if (!recipient.secret) throw new TerminalDeliveryError(`webhook ${recipient.address} has no secret`);
+      const body = JSON.stringify(webhookPayload(item.update, options.publicUrl));
+      const timestamp = Math.floor(options.clock.now().getTime() / 1000);
+      await sendHttp(
+        recipient.address,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'tsuiki-webhooks',
+            'webhook-id': item.idempotencyKey,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signWebhook(recipient.secret, item.idempotencyKey, timestamp, body),
+          },
+          body,
+        },
+        () => options.clock.now(),
+        options.timeoutMs,
+      );
+    },
+  };
+}

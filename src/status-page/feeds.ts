@@ -1,0 +1,79 @@
+import { Feed } from 'feed';
+import { html } from 'hono/html';
+import type { PublicIncident, StatusData } from './data.ts';
+import { pathIn, type PageContext } from './html.ts';
+import { bodyIn, incidentImpact } from './view.ts';
+
+/** Entries per feed: the most recent incidents, as Statuspage's feeds do. */
+const MAX_ENTRIES = 25;
+
+/**
+ * An incident's entry id: derived from its id only, so it stays the same when updates are
+ * added or a translation is edited (readers then show it as updated, not as new).
+ */
+export function entryId(publicUrl: string, incidentId: string): string {
+  return `${publicUrl}/status/incidents/${incidentId}#entry`;
+}
+
+function entryContent(incident: PublicIncident, ctx: PageContext): string {
+  const t = ctx.i18n.t(ctx.lang);
+  // The html helper escapes every text; feed readers receive HTML with no markup of the authors'.
+  return html`${incident.updates.map(
+    (u) =>
+      html`<p><strong>${t(`common:status.${u.status}`)}</strong> · ${ctx.i18n.formatDateTime(u.publishedAt, ctx.lang, ctx.zone, 'fullDateTime')}<br>${bodyIn(u, ctx.lang)}</p>`,
+  )}`.toString();
+}
+
+/**
+ * The feed library writes titles and summaries as `type="html"` (CDATA in RSS), which
+ * readers render as HTML: user text must arrive there escaped.
+ */
+export function escapeText(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function buildFeed(data: StatusData, ctx: PageContext): Feed {
+  const t = ctx.i18n.t(ctx.lang);
+  const home = `${ctx.publicUrl}${pathIn('/status', ctx.lang)}`;
+  const feed = new Feed({
+    id: home,
+    title: t('public:feed.title', { title: t('public:page.title') }),
+    description: t('public:feed.description'),
+    link: home,
+    language: ctx.lang,
+    updated: data.updatedAt.getTime() > 0 ? data.updatedAt : data.readAt,
+    generator: 'tsuiki',
+    copyright: '',
+    feedLinks: {
+      atom: `${ctx.publicUrl}${pathIn('/status/feed.atom', ctx.lang)}`,
+      rss: `${ctx.publicUrl}${pathIn('/status/feed.rss', ctx.lang)}`,
+    },
+  });
+  for (const incident of data.incidents.slice(0, MAX_ENTRIES)) {
+    const latest = incident.updates[0]!;
+    feed.addItem({
+      title: escapeText(incident.title),
+      id: entryId(ctx.publicUrl, incident.id),
+      guid: entryId(ctx.publicUrl, incident.id),
+      link: `${ctx.publicUrl}${pathIn(`/status/incidents/${incident.id}`, ctx.lang)}`,
+      date: incident.updatedAt,
+      published: incident.createdAt,
+      description: escapeText(`${t(`common:status.${incident.publicStatus}`)} · ${t(`public:impactLevel.${incidentImpact(incident)}`)}: ${bodyIn(latest, ctx.lang)}`),
+      content: entryContent(incident, ctx),
+    });
+  }
+  return feed;
+}
+
+/** Atom 1.0 feed of incidents in one language. */
+export function renderAtom(data: StatusData, ctx: PageContext): string {
+  // The library writes no xml:lang; Atom readers take the feed's language from it.
+  return buildFeed(data, ctx)
+    .atom1()
+    .replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeText(ctx.lang)}">`);
+}
+
+/** RSS 2.0 feed of incidents in one language. */
+export function renderRss(data: StatusData, ctx: PageContext): string {
+  return buildFeed(data, ctx).rss2();
+}

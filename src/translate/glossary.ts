@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import type { ComponentsFile } from '../app/components.ts';
+
+/** A name kept exact through translation, optionally written differently per language. */
+export interface GlossaryTerm {
+  /** The name as written in the source catalog. */
+  term: string;
+  /** Per-language forms (`ja: コンソール (管理画面)`); a language without one keeps `term`. */
+  names: Record<string, string>;
+}
+
+/** Component and product names from COMPONENTS_FILE, with a version that changes when they do. */
+export interface Glossary {
+  terms: GlossaryTerm[];
+  /** Short hash of the terms; part of the cache key and of DeepL glossary names. */
+  version: string;
+}
+
+/** The term as a language writes it. */
+export function termIn(term: GlossaryTerm, lang: string): string {
+  return term.names[lang] ?? term.names[lang.split('-')[0]!] ?? term.term;
+}
+
+/** Builds the glossary from the catalog's component names and its `glossary:` list. */
+export function buildGlossary(file: ComponentsFile | undefined): Glossary {
+  const byTerm = new Map<string, GlossaryTerm>();
+  for (const c of file?.components ?? []) byTerm.set(c.name, { term: c.name, names: { ...c.names } });
+  for (const entry of file?.glossary ?? []) {
+    const { term, ...names } = entry;
+    const existing = byTerm.get(term);
+    byTerm.set(term, { term, names: { ...existing?.names, ...(names as Record<string, string>) } });
+  }
+  const terms = [...byTerm.values()].sort((a, b) => a.term.localeCompare(b.term));
+  const canonical = JSON.stringify(terms.map((t) => [t.term, Object.entries(t.names).sort()]));
+  const version = terms.length ? createHash('sha256').update(canonical).digest('hex').slice(0, 12) : 'none';
+  return { terms, version };
+}
+
+export const EMPTY_GLOSSARY: Glossary = { terms: [], version: 'none' };

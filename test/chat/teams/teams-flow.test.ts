@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as t from '../../../src/db/schema.ts';
+import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
+import { type TeamsHarness, openTeamsHarness, recorded } from '../../helpers/teams/harness.ts';
+import { adaptiveCardProblems, cardsIn } from '../../helpers/teams/schemas.ts';
+
+let database: TestDatabase;
+let h: TeamsHarness;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  h = await openTeamsHarness(database);
+});
+afterAll(async () => {
+  await h?.close();
+  await database?.drop();
+});
+
+const CHANNEL = '19:d441d38c655c47a085215b2726e76927@thread.tacv2';
+
+/** The recorded channel @mention, saying `command` in `conversationId`, with a fresh activity id. */
+function mention(command: string, conversationId?: string, locale = 'en-US') {
+  const activity = recorded('vercel-chat-replay/teams.json', '/mention');
+  const id = String(Date.now()) + Math.floor(Math.random() * 1000);
+  activity.id = id;
+  activity.serviceUrl = h.connector.url;
+  activity.text = `<at>Chat SDK Demo</at> ${command}`;
+  activity.locale = locale;
+  activity.conversation.id = conversationId ?? `${CHANNEL};messageid=${id}`;
+  return activity;
+}
+
+/** An Action.Execute press on a card, as Teams sends it (`adaptiveCard/action` invoke). */
+function execute(verb: string, data: Record<string, unknown>, conversationId: string) {
+  const base = mention('', conversationId);
+  return {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    id: `f:${randomUUID()}`,
+    channelId: 'msteams',
+    serviceUrl: h.connector.url,
+    from: base.from,
+    recipient: base.recipient,
+    conversation: base.conversation,
+    channelData: base.channelData,
+    locale: 'en-US',
+    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+  };
+}
+
+function textOf(body: Record<string, unknown>): string {
+  return JSON.stringify(body);
+}
+
+describeDb('Teams: a full incident over the Bot Framework wire format', () => {
+  let thread = '';
+  let updateId = '';
+
+  it('declare opens a new thread in the channel with the live header as its root', async () => {
+    const from = h.connector.calls.length;
+    const res = await h.post(mention('declare API errors in EU --sev 2 --components api'));
+    expect(res.status).toBe(200);
+    const calls = h.connector.since(from);
+    const create = calls.find((c) => c.operationId === 'Conversations_CreateConversation');
+    expect(create?.body.channelData).toMatchObject({ channel: { id: CHANNEL } });
+    const [ref] = await database.db.select().from(t.chatRef).where(eq(t.chatRef.platform, 'teams'));
+    expect(ref?.channelId).toMatch(/;messageid=\d+$/);
+    thread = ref!.channelId;
+    // The root post becomes the header, edited in place.
+    const header = calls.find((c) => c.operationId === 'Conversations_UpdateActivity');
+    expect(header?.params.conversationId).toBe(thread);
+    expect(header?.params.activityId).toBe(ref!.headerMessageId);
+    expect(textOf(header!.body)).toContain('INC-');
+    const reply = calls.find((c) => c.operationId === 'Conversations_ReplyToActivity' || c.operationId === 'Conversations_SendToConversation');
+    expect(textOf(reply!.body)).toContain('API errors in EU');
+  });
+
+  it('update in the incident thread adds a note and edits the header', async () => {
+    const from = h.connector.calls.length;
+    const res = await h.post(mention('update DB failover started', thread));
+    expect(res.status).toBe(200);
+    const calls = h.connector.since(from);
+    expect(calls.some((c) => c.params.conversationId === thread && textOf(c.body).includes('INC-'))).toBe(true);
+    expect(calls.filter((c) => c.operationId === 'Conversations_UpdateActivity')).toHaveLength(1);
+  });
+
+  it('publish posts a preview card with Publish / Edit translation / Cancel as Action.Execute', async () => {
+    const from = h.connector.calls.length;
+    await h.post(mention('publish We are investigating errors on the API.', thread));
+    const cards = h.connector.since(from).flatMap((c) => cardsIn(c.body)) as { actions?: { type: string; verb: string; data: { updateId: string } }[] }[];
+    const preview = cards.find((c) => c.actions?.length);
+    expect(preview?.actions?.map((a) => [a.type, a.verb])).toEqual([
+      ['Action.Execute', 'publish_update'],
+      ['Action.Execute', 'edit_translation'],
+      ['Action.Execute', 'cancel_update'],
+    ]);
+    updateId = preview!.actions![0]!.data.updateId;
+  });
+
+  it('Edit translation answers with one Input.Text per language, and saving refreshes the preview', async () => {
+    const form = await h.post(execute('edit_translation', { updateId }, thread));
+    const card = (form.body as { value: { body: { type: string; id?: string }[] } }).value;
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(card.body.filter((b) => b.type === 'Input.Text').map((b) => b.id)).toEqual(['lang_en', 'lang_ja']);
+    const saved = await h.post(execute('save_translation', { updateId, lang_en: 'We are investigating errors on the API.', lang_ja: 'APIのエラーを調査しています。' }, thread));
+    expect(JSON.stringify(saved.body)).toContain('APIのエラーを調査しています。');
+    expect(adaptiveCardProblems((saved.body as { value: unknown }).value)).toEqual([]);
+  });
+
+  it('two Publish presses publish once, and the card is refreshed without buttons', async () => {
+    const first = await h.post(execute('publish_update', { updateId }, thread));
+    const second = await h.post(execute('publish_update', { updateId }, thread));
+    for (const res of [first, second]) {
+      expect(res.status).toBe(200);
+      const body = res.body as { statusCode: number; type: string; value: { actions?: unknown[] } };
+      expect(body.statusCode).toBe(200);
+      expect(body.type).toBe('application/vnd.microsoft.card.adaptive');
+      expect(body.value.actions ?? []).toEqual([]);
+      expect(adaptiveCardProblems(body.value)).toEqual([]);
+    }
+    expect(JSON.stringify(second.body)).toMatch(/already/i);
+    const [update] = await database.db.select().from(t.publicUpdate).where(eq(t.publicUpdate.id, updateId));
+    expect(update?.state).toBe('published');
+    const entries = await database.db.select().from(t.timelineEntry).where(eq(t.timelineEntry.incidentId, update!.incidentId));
+    expect(entries.filter((e) => e.kind === 'public_update')).toHaveLength(1);
+  });
+
+  it('close resolves the incident', async () => {
+    const from = h.connector.calls.length;
+    await h.post(mention('close All systems are back to normal.', thread));
+    const all = JSON.stringify(h.connector.since(from).map((c) => c.body));
+    expect(all).toMatch(/closed|resolved/i);
+  });
+
+  it('every connector call matched the Connector API and every card the Adaptive Card 1.5 schema', () => {
+    expect(h.connector.calls.length).toBeGreaterThan(5);
+    expect(h.connector.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,211 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { webApiSpec } from './web-api-spec.ts';
+
+/** One request the fake Slack received: a Web API call, or a post to a response_url. */
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+}
+
+/** A message as the fake workspace holds it. */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+export interface FakeSlackOptions {
+  token: string;
+  /** users.info answers: id → locale and display name. */
+  users?: Record<string, { locale: string; name: string }>;
+  /** Channel names that already exist in the workspace. */
+  takenNames?: string[];
+}
+
+/**
+ * A local Slack Web API: records every call, rejects any method or argument that is not in
+ * the OpenAPI spec (or @slack/web-api's types for newer methods), checks Block Kit limits,
+ * and behaves like Slack where tsuiki depends on it (channel names, message ts, pins).
+ */
+export class FakeSlack {
+  readonly calls: RecordedCall[] = [];
+  /** Calls answered with an error because they broke the spec; a passing test leaves this empty. */
+  readonly rejected: { method: string; reason: string }[] = [];
+  readonly messages = new Map<string, StoredMessage>();
+  readonly pins: { channel: string; timestamp: string }[] = [];
+  readonly channels = new Map<string, string>();
+  private readonly rateLimits: { method: string; retryAfter: number; when: (args: Record<string, unknown>) => boolean }[] = [];
+  private server: Server | undefined;
+  private seq = 0;
+  url = '';
+
+  constructor(private readonly options: FakeSlackOptions) {
+    for (const name of options.takenNames ?? []) this.channels.set(name, `CTAKEN${this.channels.size}`);
+  }
+
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  /** A response_url that lands on this server. */
+  responseUrl(id: string): string {
+    return `${this.url}/response/${id}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(
+        ({ status, body, headers }) => {
+          res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+          res.end(JSON.stringify(body));
+        },
+        (e: unknown) => {
+          res.writeHead(500);
+          res.end(String(e));
+        },
+      );
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** The next call of `method` matching `when` is answered 429 with Retry-After. */
+  rateLimitOnce(method: string, retryAfter: number, when: (args: Record<string, unknown>) => boolean = () => true): void {
+    this.rateLimits.push({ method, retryAfter, when });
+  }
+
+  callsOf(method: string): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  /** Web API calls in order, by method name (response_url posts included as `response_url`). */
+  methods(): string[] {
+    return this.calls.map((c) => c.method);
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', this.url);
+    if (url.pathname.startsWith('/response/')) {
+      const args = JSON.parse(raw) as Record<string, unknown>;
+      const problem = blockProblem(args.blocks);
+      if (problem) return this.reject('response_url', problem);
+      this.calls.push({ method: 'response_url', args });
+      return { status: 200, body: { ok: true } };
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const args: Record<string, unknown> = Object.fromEntries(url.searchParams);
+    const type = req.headers['content-type'] ?? '';
+    if (raw && type.includes('application/json')) Object.assign(args, JSON.parse(raw));
+    else if (raw) Object.assign(args, Object.fromEntries(new URLSearchParams(raw)));
+
+    if (req.headers.authorization !== `Bearer ${this.options.token}`) return this.reject(method, 'not_authed');
+    const spec = webApiSpec().get(method);
+    if (!spec) return this.reject(method, `unknown_method`);
+    const unknown = Object.keys(args).filter((k) => !spec.params.has(k));
+    if (unknown.length) return this.reject(method, `invalid_arguments: ${unknown.join(',')}`);
+    const missing = [...spec.required].filter((k) => args[k] === undefined || args[k] === '');
+    if (missing.length) return this.reject(method, `missing_argument: ${missing.join(',')}`);
+    if (typeof args.blocks === 'string') args.blocks = JSON.parse(args.blocks);
+    if (typeof args.view === 'string') args.view = JSON.parse(args.view);
+    const problem = blockProblem(args.blocks) ?? (args.view ? blockProblem((args.view as { blocks?: unknown }).blocks) : undefined);
+    if (problem) return this.reject(method, problem);
+
+    const limit = this.rateLimits.findIndex((r) => r.method === method && r.when(args));
+    if (limit >= 0) {
+      const { retryAfter } = this.rateLimits.splice(limit, 1)[0]!;
+      this.calls.push({ method: `${method} (429)`, args });
+      return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'Retry-After': String(retryAfter) } };
+    }
+    this.calls.push({ method, args });
+    return { status: 200, body: this.answer(method, args) };
+  }
+
+  private reject(method: string, reason: string) {
+    this.rejected.push({ method, reason });
+    return { status: 200, body: { ok: false, error: reason.split(':')[0] } };
+  }
+
+  private nextTs(): string {
+    this.seq++;
+    return `1772000000.${String(this.seq).padStart(6, '0')}`;
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const fail = (error: string) => ({ ok: false, error });
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'tsuiki', team_id: 'T00FAKE00BB', user_id: 'UBOT', bot_id: 'BBOT' };
+      case 'users.info': {
+        const user = this.options.users?.[String(args.user)];
+        if (!user) return fail('user_not_found');
+        return { ok: true, user: { id: args.user, name: user.name.toLowerCase(), real_name: user.name, locale: user.locale, profile: { display_name: user.name } } };
+      }
+      case 'conversations.create': {
+        const name = String(args.name);
+        if (name.length > 80 || !/^[a-z0-9_-]+$/.test(name)) return fail('invalid_name_specials');
+        if (this.channels.has(name)) return fail('name_taken');
+        const id = `CINC${String(this.channels.size + 1).padStart(4, '0')}`;
+        this.channels.set(name, id);
+        return { ok: true, channel: { id, name, is_channel: true, context_team_id: 'T00FAKE00BB' } };
+      }
+      case 'chat.postMessage': {
+        const channel = String(args.channel);
+        if (channel === 'CNOTMEMBER') return fail('not_in_channel');
+        const ts = this.nextTs();
+        this.messages.set(`${channel}/${ts}`, { channel, ts, text: String(args.text ?? ''), blocks: (args.blocks as never) ?? [] });
+        return { ok: true, channel, ts, message: { text: args.text, ts } };
+      }
+      case 'chat.update': {
+        const key = `${String(args.channel)}/${String(args.ts)}`;
+        const existing = this.messages.get(key);
+        if (!existing) return fail('message_not_found');
+        this.messages.set(key, { ...existing, text: String(args.text ?? ''), blocks: (args.blocks as never) ?? [] });
+        return { ok: true, channel: args.channel, ts: args.ts };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: this.nextTs() };
+      case 'pins.add':
+        this.pins.push({ channel: String(args.channel), timestamp: String(args.timestamp) });
+        return { ok: true };
+      case 'views.open':
+        return { ok: true, view: { id: `V${this.seq++}`, ...(args.view as object) } };
+      case 'bookmarks.add':
+        return { ok: true, bookmark: { id: `Bk${this.seq++}`, channel_id: args.channel_id, title: args.title, link: args.link, type: 'link' } };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+/** Block Kit limits Slack enforces (50 blocks, 3,000-character sections, 150-character headers). */
+function blockProblem(blocks: unknown): string | undefined {
+  if (blocks === undefined) return undefined;
+  const list = (typeof blocks === 'string' ? JSON.parse(blocks) : blocks) as { type: string; text?: { text: string }; fields?: { text: string }[] }[];
+  if (!Array.isArray(list)) return 'invalid_blocks: not an array';
+  if (list.length > 50) return `invalid_blocks: ${list.length} blocks`;
+  for (const b of list) {
+    if (b.type === 'section' && (b.text?.text.length ?? 0) > 3000) return 'invalid_blocks: section over 3000';
+    if (b.type === 'section' && (b.fields?.length ?? 0) > 10) return 'invalid_blocks: over 10 fields';
+    if (b.fields?.some((f) => f.text.length > 2000)) return 'invalid_blocks: field over 2000';
+    if (b.type === 'header' && (b.text?.text.length ?? 0) > 150) return 'invalid_blocks: header over 150';
+  }
+  return undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (data += c));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,89 @@
+import { Writable } from 'node:stream';
+import type { AppSettings } from '../../../src/app/context.ts';
+import { createSlackApp, type SlackApp, SLACK_EVENTS_PATH } from '../../../src/chat/slack/slack-app.ts';
+import { loadConfig } from '../../../src/config.ts';
+import type { ManualClock } from '../../../src/core/clock.ts';
+import type { Database } from '../../../src/db/client.ts';
+import { createHttpServer, type HttpServer, nodeHandler } from '../../../src/http.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { createMetrics } from '../../../src/metrics.ts';
+import type { Runtime } from '../../../src/runtime.ts';
+import { makeContext, testI18n } from '../../app/helpers.ts';
+import { FakeSlack, type FakeSlackOptions } from './fake-slack.ts';
+import { type SlackRequest, signatureHeaders } from './requests.ts';
+
+export const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
+export const BOT_TOKEN = 'xoxb-test-token';
+export const PUBLIC_URL = 'https://tsuiki.example';
+export const INCIDENTS_CHANNEL = 'CINCIDENTS';
+
+/** tsuiki's real HTTP server with the real Bolt app on it, talking to a fake Slack. */
+export interface SlackHarness {
+  fake: FakeSlack;
+  slack: SlackApp;
+  clock: ManualClock;
+  url: string;
+  logs: string[];
+  /** Sends a request signed as Slack signs it; waits for the work after the ack. */
+  send(request: SlackRequest, headers?: Record<string, string>, sign?: { secret?: string; timestamp?: number }): Promise<{ status: number; body: string }>;
+  close(): Promise<void>;
+}
+
+export async function startSlackHarness(database: Database, options: Partial<FakeSlackOptions> = {}, settings: Partial<AppSettings> = {}): Promise<SlackHarness> {
+  const fake = await new FakeSlack({ token: BOT_TOKEN, ...options }).start();
+  const { ctx: app, clock } = makeContext(database.db, { publicUrl: PUBLIC_URL, ...settings });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PUBLIC_URL,
+    INCIDENTS_CHANNEL,
+    LOCALES: 'en,ja',
+    TEAM_TIME_ZONE: 'Asia/Tokyo',
+    TIME_ZONES: 'en=UTC,ja=Asia/Tokyo',
+  });
+  const runtime: Runtime = { config, database, i18n: testI18n(), app, close: async () => {} };
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: 'warn',
+    destination: new Writable({
+      write(chunk, _e, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+  const slack = createSlackApp({ runtime, logger, botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl });
+  const http: HttpServer = createHttpServer({
+    database,
+    logger,
+    metrics: createMetrics(),
+    routes: (a) => a.post(SLACK_EVENTS_PATH, nodeHandler(slack.requestListener!)),
+  });
+  const { port } = await http.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`;
+  return {
+    fake,
+    slack,
+    clock,
+    url,
+    logs,
+    async send(request, headers = {}, sign = {}) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': request.contentType, ...signatureHeaders(request.body, sign.secret ?? SIGNING_SECRET, sign.timestamp), ...headers },
+        body: request.body,
+      });
+      const body = await res.text();
+      // The listener registers its work right after acking; let it get there before draining.
+      await new Promise((resolve) => setImmediate(resolve));
+      await slack.context.afterAck.drain();
+      return { status: res.status, body };
+    },
+    async close() {
+      await http.close();
+      await slack.stop();
+      await fake.stop();
+    },
+  };
+}

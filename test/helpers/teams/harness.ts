@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import type { AppSettings } from '../../../src/app/context.ts';
+import { teamsPart, type TeamsPartOptions } from '../../../src/chat/teams/teams-part.ts';
+import { loadConfig } from '../../../src/config.ts';
+import type { Database } from '../../../src/db/client.ts';
+import { createHttpServer, type HttpServer } from '../../../src/http.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { createMetrics } from '../../../src/metrics.ts';
+import type { Runtime } from '../../../src/runtime.ts';
+import { makeContext, testI18n } from '../../app/helpers.ts';
+import { ConnectorServer } from './connector-server.ts';
+import { SPECS } from './schemas.ts';
+
+type Activity = Record<string, unknown> & { conversation: { id: string } & Record<string, unknown>; from: Record<string, unknown> };
+
+/** A recorded Teams activity (see specs/teams/INDEX.json), deep-copied. */
+export function recorded(file: string, pointer: string): Activity {
+  let value: unknown = JSON.parse(readFileSync(`${SPECS}/teams/${file}`, 'utf8').replace(/^\uFEFF/, ''));
+  for (const key of pointer.split('/').filter(Boolean)) value = (value as Record<string, unknown>)[key];
+  return structuredClone(value) as Activity;
+}
+
+export interface TeamsHarness {
+  server: HttpServer;
+  url: string;
+  connector: ConnectorServer;
+  runtime: Runtime;
+  /** POSTs an activity to /api/messages like the Bot Framework service does. */
+  post(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/** tsuiki's HTTP server with the Teams part over a test database, and a local connector for its replies. */
+export async function openTeamsHarness(
+  database: Database,
+  options: { env?: Record<string, string>; part?: TeamsPartOptions; settings?: Partial<AppSettings> } = {},
+): Promise<TeamsHarness> {
+  const connector = await new ConnectorServer().start();
+  const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', ...options.env });
+  const { ctx } = makeContext(database.db, options.settings);
+  const runtime: Runtime = { config, database, i18n: testI18n(), app: ctx, translator: undefined, close: async () => {} };
+  const logger = createLogger({ level: 'silent' });
+  const metrics = createMetrics();
+  const part = teamsPart({ enableWithoutAppId: true, ...options.part })({ runtime, logger, metrics });
+  if (!part) throw new Error('teams part not built');
+  const server = createHttpServer({ database, logger, metrics, routes: (app) => part.routes?.(app) });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    server,
+    url,
+    connector,
+    runtime,
+    async post(activity, headers = {}) {
+      const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(activity) });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body };
+    },
+    async close() {
+      await server.close();
+      await connector.stop();
+    },
+  };
+}
