@@ -58,7 +58,36 @@ export function createI18n(languages: readonly string[], dir = LOCALES_DIR): I18
     interpolation: { escapeValue: false },
     returnNull: false,
   });
-  const fixed = new Map(languages.map((lang) => [lang, instance.getFixedT(lang)]));
+  // i18next's getFixedT copies every init option on each call, which dominated rendering
+  // thousands of timeline lines; calling instance.t with the language is the same lookup.
+  const fixed = new Map(
+    languages.map((lang) => {
+      const plain = new Map<string, string>();
+      const tl = ((key: string | string[], options?: Record<string, unknown>) => {
+        if (options === undefined && typeof key === 'string') {
+          let text = plain.get(key);
+          if (text === undefined) {
+            text = instance.t(key, { lng: lang }) as string;
+            plain.set(key, text);
+          }
+          return text;
+        }
+        return instance.t(key as string, { ...options, lng: lang });
+      }) as unknown as TFunction;
+      return [lang, tl] as const;
+    }),
+  );
+  const patterns = new Map<string, string>();
+  const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+  const zoneName = (at: Date, lang: string, zone: string): string => {
+    const key = `${lang}|${zone}`;
+    let formatter = zoneFormatters.get(key);
+    if (!formatter) {
+      formatter = new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: 'short' });
+      zoneFormatters.set(key, formatter);
+    }
+    return formatter.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? zone;
+  };
   const t = (lang: string): TFunction => fixed.get(lang) ?? fixed.get(languages[0]!)!;
 
   return {
@@ -75,8 +104,17 @@ export function createI18n(languages: readonly string[], dir = LOCALES_DIR): I18
       );
     },
     formatDateTime(at, lang, zone, style = 'dateTime') {
-      const pattern = t(lang)(`common:format.${style}`);
-      return DateTime.fromJSDate(at).setZone(zone).setLocale(lang).toFormat(pattern);
+      const patternKey = `${lang}|${style}`;
+      let pattern = patterns.get(patternKey);
+      if (pattern === undefined) {
+        pattern = t(lang)(`common:format.${style}`);
+        patterns.set(patternKey, pattern);
+      }
+      // Luxon's ZZZZ builds a new Intl formatter on every call (≈50 µs): a postmortem of
+      // thousands of entries spent most of its time there. The same short zone name comes
+      // from one cached formatter per language and zone instead.
+      if (pattern.includes('ZZZZ')) pattern = pattern.replaceAll('ZZZZ', `'${zoneName(at, lang, zone).replaceAll("'", "''")}'`);
+      return DateTime.fromMillis(at.getTime(), { zone, locale: lang }).toFormat(pattern);
     },
     formatDuration(ms, lang) {
       const tl = t(lang);
