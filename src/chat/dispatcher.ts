@@ -6,7 +6,7 @@ import { assignRole } from '../app/assign-role.ts';
 import { changeSeverity } from '../app/change-severity.ts';
 import { changeStatus } from '../app/change-status.ts';
 import { closeIncident } from '../app/close-incident.ts';
-import type { CommandMeta } from '../app/command-runner.ts';
+import { type CommandMeta, loadForActor } from '../app/command-runner.ts';
 import type { AppContext } from '../app/context.ts';
 import { declareIncident } from '../app/declare-incident.ts';
 import { draftPublicUpdate } from '../app/draft-public-update.ts';
@@ -50,7 +50,7 @@ export interface IncomingCommand {
 
 /** A button press on a message the bot posted. */
 export interface IncomingAction {
-  actionId: 'publish_update' | 'edit_translation' | 'cancel_update';
+  actionId: 'publish_update' | 'edit_translation' | 'cancel_update' | 'retry_translation';
   value: string;
   actor: Actor;
   channelId: string;
@@ -306,6 +306,10 @@ export class Dispatcher {
       if (input.actionId === 'edit_translation') {
         await editTranslation(app, meta, input.value, input.translation!);
         message = text(tr('reply.translationSaved', { lang: input.translation!.lang }));
+      } else if (input.actionId === 'retry_translation') {
+        // The translation itself runs in afterWrite below, as after every change to a preview.
+        await loadForActor(app.db, update.incidentId, meta, { write: false, requireResponder: true });
+        message = text(tr('reply.translationRetried'));
       } else {
         const review = input.actionId === 'publish_update' ? publishUpdate : cancelUpdate;
         const { outcome } = await review(app, meta, input.value);
@@ -340,7 +344,7 @@ export class Dispatcher {
     const incident = await loadSnapshot(app.db, incidentId);
     if (!incident) return [{ visibility: 'ephemeral', message }];
     const preview = previewUpdateId ? incident.publicUpdates.find((u) => u.id === previewUpdateId) : undefined;
-    const previewMessage = preview ? renderPreview(this.renderContext(lang), incident, preview, app.settings.locales) : undefined;
+    const previewMessage = preview ? renderPreview(this.renderContext(lang), incident, preview, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }) : undefined;
     const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
     if (inIncidentChannel || !chatRef) {
       replies.push({ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message });

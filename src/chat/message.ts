@@ -15,7 +15,7 @@ export interface NeutralMessage {
 
 /** A button; `value` comes back to the dispatcher when it is pressed. */
 export interface MessageAction {
-  id: 'publish_update' | 'edit_translation' | 'cancel_update';
+  id: 'publish_update' | 'edit_translation' | 'cancel_update' | 'retry_translation';
   label: string;
   value: string;
   style?: 'primary' | 'danger';

@@ -119,7 +119,13 @@ export function renderList(rc: RenderContext, incidents: IncidentSnapshot[]): Ne
 }
 
 /** The preview of a public update with every configured language and the review buttons. */
-export function renderPreview(rc: RenderContext, incident: IncidentSnapshot, update: PublicUpdateView, locales: readonly string[]): NeutralMessage {
+export function renderPreview(
+  rc: RenderContext,
+  incident: IncidentSnapshot,
+  update: PublicUpdateView,
+  locales: readonly string[],
+  options: { canRetryTranslation?: boolean } = {},
+): NeutralMessage {
   const t = rc.i18n.t(rc.lang);
   const title = t('preview.title', { ref: formatIncidentRef(incident.number), status: t(`common:status.${update.status}`) });
   const lines: string[] = [];
@@ -136,6 +142,10 @@ export function renderPreview(rc: RenderContext, incident: IncidentSnapshot, upd
       ? [
           { id: 'publish_update' as const, label: t('preview.publish'), value: update.id, style: 'primary' as const },
           { id: 'edit_translation' as const, label: t('preview.edit'), value: update.id },
+          // Only where a translator exists and a language is still missing (it failed or timed out).
+          ...(options.canRetryTranslation && locales.some((l) => !update.translations.some((tr) => tr.lang === l))
+            ? [{ id: 'retry_translation' as const, label: t('preview.retry'), value: update.id }]
+            : []),
           { id: 'cancel_update' as const, label: t('preview.cancel'), value: update.id, style: 'danger' as const },
         ]
       : [];

@@ -8,7 +8,8 @@ import { loadStatusData, type StatusData } from './data.ts';
 import { renderAtom, renderRss } from './feeds.ts';
 import { type PageContext, renderHistoryPage, renderIncidentPage, renderMessagePage, renderStatusPage, renderUnsubscribeForm } from './html.ts';
 import { JSON_DOCUMENTS, type JsonDocument, safeJson } from './statuspage-json.ts';
-import { confirmSubscription, RateLimiter, type SendConfirmation, subscribe, unsubscribe } from './subscriptions.ts';
+import { unsubscribeByToken } from '../app/unsubscribe.ts';
+import { confirmSubscription, RateLimiter, type SendConfirmation, subscribe } from './subscriptions.ts';
 
 /** What the status page needs from the composition root. */
 export interface StatusPageDeps {
@@ -184,7 +185,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
       const form = await c.req.parseBody();
       const token = (typeof form.token === 'string' ? form.token : '') || c.req.query('token') || '';
       if (!limiter.take(`client:${clientOf(c)}`, 30)) return message(c, lang, 429, 'public:subscribe.failedTitle', 'public:subscribe.error.rate_limited');
-      const done = await unsubscribe(deps.db, token, deps.now());
+      const done = await unsubscribeByToken(deps.db, token, deps.now());
       if (!done) return message(c, lang, 404, 'public:subscribe.failedTitle', 'public:subscribe.invalidToken');
       return message(c, lang, 200, 'public:subscribe.unsubscribedTitle', 'public:subscribe.unsubscribed');
     });

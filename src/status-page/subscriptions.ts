@@ -115,20 +115,6 @@ export async function confirmSubscription(db: Db, token: string, now: Date): Pro
 }
 
 /**
- * `POST /status/unsubscribe`: stops every mail to the token's holder. The row stays (past
- * deliveries refer to it) but is unconfirmed, which is what every sender checks.
- */
-export async function unsubscribe(db: Db, token: string, now: Date): Promise<boolean> {
-  if (!token) return false;
-  const rows = await db
-    .update(t.subscriber)
-    .set({ confirmed: false, confirmToken: null, updatedAt: now })
-    .where(eq(t.subscriber.unsubscribeToken, token))
-    .returning({ id: t.subscriber.id });
-  return rows.length > 0;
-}
-
-/**
  * Fixed-window counters per key, in this process's memory: enough to stop one client or
  * one address from flooding mailboxes; a cluster allows at most limit × processes.
  */

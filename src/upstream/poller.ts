@@ -120,7 +120,7 @@ export function createUpstreamPoller(options: UpstreamPollerOptions): UpstreamPo
         const lines = [tr('manager:upstream.update', { vendor, ref: formatIncidentRef(result.number), status: tr(`common:status.${draft.status}`) })];
         if (draft.status === 'resolved') lines.push(tr('manager:upstream.resolvedProposal', { vendor, ref: formatIncidentRef(result.number) }));
         await platform.post(chatRef.channelId, { text: lines[0]!, lines } satisfies NeutralMessage);
-        await platform.post(chatRef.channelId, renderPreview(rc, incident, update, app.settings.locales));
+        await platform.post(chatRef.channelId, renderPreview(rc, incident, update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }));
       }
       await refreshIncidentHeader(deps, result.incidentId);
     } catch (e) {

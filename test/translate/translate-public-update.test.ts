@@ -122,4 +122,25 @@ describeDb('preview after publish in chat', () => {
     expect(out).toContain('ja: missing — type it with Edit translation');
     expect(out).toContain('Publish');
   });
+
+  it('offers Retry translation while a language is missing, and fills it when pressed', async () => {
+    deepl.mode = 500;
+    const ctx = context();
+    const cli = openConsole(database, ctx, person('Aiko'));
+    await cli.say('/incident declare Console slow');
+    const failed = await cli.say(`/incident publish The Console is slow (retry ${++n}).`);
+    expect(failed).toContain('ja: missing — type it with Edit translation');
+    const retry = /\[!(\d+) Retry translation\]/.exec(failed);
+    expect(retry).not.toBeNull();
+    deepl.mode = 'faithful';
+    const retried = await cli.say(`!${retry![1]}`);
+    expect(retried).toContain('Translation retried.');
+    expect(retried).toContain(`[ja] The コンソール (管理画面) is slow (retry ${n}).`);
+    expect(retried).not.toContain('Retry translation]');
+  });
+
+  it('offers no Retry translation when every language is there', async () => {
+    const out = await publishInChat(context());
+    expect(out).not.toContain('Retry translation');
+  });
 });

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Actor } from '../../core/model.ts';
 import type { Runtime } from '../../runtime.ts';
-import { Dispatcher } from '../dispatcher.ts';
+import { Dispatcher, type IncomingAction } from '../dispatcher.ts';
 import type { Logger } from '../../logger.ts';
 import type { Reply } from '../message.ts';
 import { ConsolePlatform } from './console-platform.ts';
@@ -65,7 +65,7 @@ export class ConsoleSession {
       return;
     }
     const result = await this.dispatcher.handleAction({
-      actionId: action.id as 'publish_update' | 'edit_translation' | 'cancel_update',
+      actionId: action.id as IncomingAction['actionId'],
       value: action.value,
       actor: this.actor,
       channelId: this.channel,

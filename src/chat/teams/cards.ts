@@ -11,6 +11,7 @@ export const CARD_VERBS = {
   publish: 'publish_update',
   edit: 'edit_translation',
   cancel: 'cancel_update',
+  retry: 'retry_translation',
   saveTranslation: 'save_translation',
   backToPreview: 'show_preview',
   declare: 'declare_form',

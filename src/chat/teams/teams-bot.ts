@@ -130,7 +130,8 @@ export class TeamsBot {
           return ok(messageToCard(first?.message ?? { text: tr('teams:declareForm.title') }, rest.map((r) => messageToText(r.message))));
         }
         case CARD_VERBS.publish:
-        case CARD_VERBS.cancel: {
+        case CARD_VERBS.cancel:
+        case CARD_VERBS.retry: {
           const result = await dispatcher.handleAction({ ...base, actionId: verb, value: updateId, ...(key ? { idempotencyKey: key } : {}) });
           return ok(await this.previewCard(updateId, actor.lang, notesOf(result)));
         }
@@ -185,7 +186,7 @@ export class TeamsBot {
     const found = await this.findUpdate(updateId);
     if (!found) return messageToCard({ text: i18n.t(lang)('errors.update_not_found') }, notes);
     const rc = { i18n, lang, zone: app.settings.teamTimeZone, now: app.clock.now(), defaultReminderMinutes: app.settings.updateReminderMinutes };
-    return messageToCard(renderPreview(rc, found.incident, found.update, app.settings.locales), notes);
+    return messageToCard(renderPreview(rc, found.incident, found.update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }), notes);
   }
 
   private async translationForm(updateId: string, lang: string): Promise<AdaptiveCard> {

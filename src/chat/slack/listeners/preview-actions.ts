@@ -10,7 +10,7 @@ import { withRateLimit } from '../slack-client.ts';
 import { editTranslationModal } from '../views.ts';
 
 /** The buttons of a public-update preview, as the renderer names them. */
-export const PREVIEW_ACTIONS = /^(publish_update|edit_translation|cancel_update)$/;
+export const PREVIEW_ACTIONS = /^(publish_update|edit_translation|cancel_update|retry_translation)$/;
 
 /**
  * Publish / Edit translation / Cancel on a preview. Publishing twice on a double click is
