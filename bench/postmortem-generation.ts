@@ -9,6 +9,8 @@ import { openDatabase } from '../src/db/client.ts';
 import { loadSnapshot } from '../src/db/incident-repository.ts';
 import * as t from '../src/db/schema.ts';
 import { createI18n } from '../src/i18n.ts';
+import { loadConfig } from '../src/config.ts';
+import { appSettingsFor } from '../src/runtime.ts';
 import type { BenchRow } from './run.ts';
 import { percentile, serverVersion, withScratchPostgres } from './support.ts';
 
@@ -23,20 +25,7 @@ export async function run(): Promise<BenchRow[]> {
       const database = await openDatabase({ url });
       try {
         const i18n = createI18n(['en', 'ja']);
-        const ctx = createAppContext(
-          database.db,
-          systemClock,
-          {
-            locales: ['en', 'ja'],
-            teamTimeZone: 'Asia/Tokyo',
-            timeZones: { en: 'UTC', ja: 'Asia/Tokyo' },
-            publishApproval: 'preview',
-            updateReminderMinutes: 30,
-            strictComponents: false,
-            publicUrl: 'http://localhost:3000',
-          },
-          i18n,
-        );
+        const ctx = createAppContext(database.db, systemClock, appSettingsFor(loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' })), i18n);
         const actor = { platform: 'console' as const, id: 'U-bench', name: 'bench', lang: 'en' };
         const started = new Date(Date.now() - 48 * 3600_000);
         const { outcome } = await declareIncident(ctx, { actor }, { title: 'Long-running partial outage', components: ['api', 'console'], started });

@@ -13,7 +13,7 @@ import { createHttpServer } from '../src/http.ts';
 import { createI18n } from '../src/i18n.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
-import type { Runtime } from '../src/runtime.ts';
+import { appSettingsFor, type Runtime } from '../src/runtime.ts';
 import { ConnectorServer } from '../test/helpers/teams/connector-server.ts';
 import { SPECS_DIR } from '../test/helpers/specs.ts';
 import type { BenchRow } from './run.ts';
@@ -87,15 +87,7 @@ export async function run(): Promise<BenchRow[]> {
       const echo = await startEchoBot();
       const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', LOG_LEVEL: 'silent' });
       const i18n = createI18n(config.locales);
-      const app = createAppContext(database.db, systemClock, {
-        locales: config.locales,
-        teamTimeZone: config.teamTimeZone,
-        timeZones: config.timeZones,
-        publishApproval: config.publishApproval,
-        updateReminderMinutes: config.updateReminderMinutes,
-        strictComponents: false,
-        publicUrl: config.publicUrl,
-      }, i18n);
+      const app = createAppContext(database.db, systemClock, appSettingsFor(config), i18n);
       const runtime: Runtime = { config, database, i18n, app, translator: undefined, close: async () => {} };
       const logger = createLogger({ level: 'silent' });
       const metrics = createMetrics();

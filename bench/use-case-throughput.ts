@@ -12,6 +12,8 @@ import { type Actor, IMPACTS, type Severity } from '../src/core/model.ts';
 import { type Database, openDatabase, rowsOf } from '../src/db/client.ts';
 import * as t from '../src/db/schema.ts';
 import { createI18n } from '../src/i18n.ts';
+import { loadConfig } from '../src/config.ts';
+import { appSettingsFor } from '../src/runtime.ts';
 import type { BenchRow } from './run.ts';
 import { measure, PHASE_LIMIT_MS, percentile, perSecond, serverVersion, withScratchPostgres } from './support.ts';
 
@@ -24,15 +26,7 @@ const WARMUP_COMMANDS = 50;
 const THROUGHPUT_TARGET = '≥ 100 cmd/s';
 const P99_TARGET = '≤ 250 ms';
 
-const settings: AppSettings = {
-  locales: ['en', 'ja'],
-  teamTimeZone: 'Asia/Tokyo',
-  timeZones: { en: 'UTC', ja: 'Asia/Tokyo' },
-  publishApproval: 'preview',
-  updateReminderMinutes: 30,
-  strictComponents: false,
-  publicUrl: 'http://localhost:3000',
-};
+const settings: AppSettings = appSettingsFor(loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }));
 
 const actors: Actor[] = [
   { platform: 'console', id: 'U-bench-1', name: 'Aiko', lang: 'ja' },

@@ -1,4 +1,4 @@
-import { type AppContext, createAppContext } from './app/context.ts';
+import { type AppContext, type AppSettings, createAppContext } from './app/context.ts';
 import { readComponentsFile, syncComponents } from './app/components.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
@@ -25,6 +25,19 @@ export interface RuntimeOptions {
   inMemory?: boolean;
 }
 
+/** The settings use cases read, from the validated config. */
+export function appSettingsFor(config: Config, options: { strictComponents?: boolean } = {}): AppSettings {
+  return {
+    locales: config.locales,
+    teamTimeZone: config.teamTimeZone,
+    timeZones: config.timeZones,
+    publishApproval: config.publishApproval,
+    updateReminderMinutes: config.updateReminderMinutes,
+    strictComponents: options.strictComponents ?? false,
+    publicUrl: config.publicUrl,
+  };
+}
+
 /** Opens the database, applies migrations, loads locale files and the component catalog. */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const i18n = createI18n(config.locales);
@@ -43,15 +56,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const app = createAppContext(
     database.db,
     clock,
-    {
-      locales: config.locales,
-      teamTimeZone: config.teamTimeZone,
-      timeZones: config.timeZones,
-      publishApproval: config.publishApproval,
-      updateReminderMinutes: config.updateReminderMinutes,
-      strictComponents: Boolean(catalog && catalog.components.length > 0),
-      publicUrl: config.publicUrl,
-    },
+    appSettingsFor(config, { strictComponents: Boolean(catalog && catalog.components.length > 0) }),
     i18n,
     translator,
   );

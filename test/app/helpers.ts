@@ -14,6 +14,8 @@ import type { Db } from '../../src/db/client.ts';
 import { loadSnapshot } from '../../src/db/incident-repository.ts';
 import * as t from '../../src/db/schema.ts';
 import { createI18n, type I18n } from '../../src/i18n.ts';
+import { loadConfig } from '../../src/config.ts';
+import { appSettingsFor } from '../../src/runtime.ts';
 
 /** The instant every test clock starts at: 2026-02-27 00:00 in Japan. */
 export const T0 = new Date('2026-02-26T15:00:00Z');
@@ -21,15 +23,7 @@ export const T0 = new Date('2026-02-26T15:00:00Z');
 export const MINUTE = 60_000;
 
 /** The settings the suite runs under unless a test overrides some. */
-export const baseSettings: AppSettings = {
-  locales: ['en', 'ja'],
-  teamTimeZone: 'Asia/Tokyo',
-  timeZones: { en: 'UTC', ja: 'Asia/Tokyo' },
-  publishApproval: 'preview',
-  updateReminderMinutes: 30,
-  strictComponents: false,
-  publicUrl: 'http://localhost:3000',
-};
+export const baseSettings: AppSettings = appSettingsFor(loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }));
 
 let sharedI18n: I18n | undefined;
 
