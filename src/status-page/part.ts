@@ -1,13 +1,18 @@
 import type { ServerPartFactory } from '../main.ts';
-import { smtpConfirmationSender } from './confirmation-mail.ts';
+import { createEmailChannel } from '../publish/email.ts';
 import { createStatusPage } from './routes.ts';
 
 /**
  * The hosted status page as a server part: its routes, and the change watcher that
- * invalidates the render cache (LISTEN/NOTIFY plus a fingerprint poll).
+ * invalidates the render cache (LISTEN/NOTIFY plus a fingerprint poll). The double opt-in
+ * mail goes out through the publishing email target, so both kinds of mail look alike.
  */
 export const statusPagePart: ServerPartFactory = ({ runtime, logger }) => {
   const { config } = runtime;
+  const email =
+    config.smtp.url && config.smtp.from
+      ? createEmailChannel({ smtpUrl: config.smtp.url, from: config.smtp.from, publicUrl: config.publicUrl, i18n: runtime.i18n, maxConnections: 1 })
+      : undefined;
   const page = createStatusPage({
     db: runtime.database.db,
     i18n: runtime.i18n,
@@ -15,11 +20,16 @@ export const statusPagePart: ServerPartFactory = ({ runtime, logger }) => {
     timeZones: config.timeZones,
     publicUrl: config.publicUrl,
     now: () => runtime.app.clock.now(),
-    sendConfirmation:
-      config.smtp.url && config.smtp.from
-        ? smtpConfirmationSender({ smtpUrl: config.smtp.url, from: config.smtp.from, i18n: runtime.i18n })
-        : undefined,
+    sendConfirmation: email && ((subscriber, confirmUrl) => email.sendConfirmation(subscriber, confirmUrl)),
     onError: (err) => logger.warn({ err }, 'status page: change watcher'),
   });
-  return { name: 'status-page', routes: page.routes, start: page.start, stop: page.stop };
+  return {
+    name: 'status-page',
+    routes: page.routes,
+    start: page.start,
+    stop: async () => {
+      await page.stop();
+      await email?.close?.();
+    },
+  };
 };

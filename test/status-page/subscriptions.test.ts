@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { syncComponents } from '../../src/app/components.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import * as t from '../../src/db/schema.ts';
-import { smtpConfirmationSender } from '../../src/status-page/confirmation-mail.ts';
+import { createEmailChannel } from '../../src/publish/email.ts';
 import type { EmailSubscriber } from '../../src/status-page/subscriptions.ts';
 import { T0, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
@@ -128,12 +128,14 @@ describeDb('confirmation mail over SMTP', () => {
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const port = (smtp.server.address() as { port: number }).port;
     try {
-      const send = smtpConfirmationSender({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'status@example.test', i18n: testI18n() });
-      await send({ id: 'x', address: 'yuki@example.jp', lang: 'ja', timeZone: 'Asia/Tokyo', components: [], unsubscribeToken: 'u' }, 'http://status.example.test/status/subscribe/confirm?token=abc&lang=ja');
+      const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'status@example.test', publicUrl: 'http://status.example.test', i18n: testI18n(), maxConnections: 1 });
+      await email.sendConfirmation({ address: 'yuki@example.jp', lang: 'ja' }, 'http://status.example.test/status/subscribe/confirm?token=abc&lang=ja');
+      await email.close?.();
       const mail = await simpleParser(received[0]!);
-      expect(mail.subject).toBe('サービス稼働状況 のメール購読の確認');
+      expect(mail.subject).toBe('ステータス更新の購読確認');
       expect(mail.text).toContain('http://status.example.test/status/subscribe/confirm?token=abc&lang=ja');
-      expect(mail.html).toContain('href="http://status.example.test/status/subscribe/confirm?token=abc&amp;lang=ja"');
+      // `&` in the link is escaped in the HTML (as &amp; or &#38;: the same character).
+      expect(mail.html).toMatch(/href="http:\/\/status\.example\.test\/status\/subscribe\/confirm\?token=abc&(amp|#38);lang=ja"/);
     } finally {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
     }
