@@ -82,14 +82,16 @@ export async function claimDeliveries(db: Db, now: Date, leaseMs: number, limit:
     update delivery set next_attempt_at = ${until}::timestamptz, attempts = attempts + 1
     where id in (
       select d.id from delivery d
-      where d.state in ('pending', 'failed')
+      where d.id in (
+        -- The head of each lane (incident × target × subscriber): only the oldest open
+        -- delivery may go, so a later update never overtakes an earlier one. DISTINCT ON
+        -- reads each lane once along delivery_lane_idx (NULL subscribers group together),
+        -- where a per-row NOT EXISTS rescanned the lane for every row: quadratic in a fan-out.
+        select distinct on (h.incident_id, h.target, h.subscriber_id) h.id
+        from delivery h
+        where h.state in ('pending', 'failed')
+        order by h.incident_id, h.target, h.subscriber_id, h.created_at, h.id)
         and (d.next_attempt_at is null or d.next_attempt_at <= ${at}::timestamptz)
-        and not exists (
-          select 1 from delivery e
-          where e.incident_id = d.incident_id and e.target = d.target
-            and e.subscriber_id is not distinct from d.subscriber_id
-            and e.state in ('pending', 'failed')
-            and (e.created_at < d.created_at or (e.created_at = d.created_at and e.id < d.id)))
       order by d.created_at, d.id
       limit ${limit}
       for update skip locked)

@@ -1,0 +1,296 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { declareIncident } from '../src/app/declare-incident.ts';
+import { draftPublicUpdate } from '../src/app/draft-public-update.ts';
+import { importSubscribers } from '../src/app/import-subscribers.ts';
+import { editTranslation, publishUpdate } from '../src/app/review-public-update.ts';
+import { loadConfig } from '../src/config.ts';
+import { rowsOf } from '../src/db/client.ts';
+import { createLogger } from '../src/logger.ts';
+import { startServer } from '../src/main.ts';
+import { loadPublishedUpdate, loadRecipients } from '../src/outbox/deliveries.ts';
+import { renderUpdateMail } from '../src/publish/email.ts';
+import type { BenchRow } from './run.ts';
+import { serverVersion, withScratchPostgres } from './support.ts';
+
+const EMAILS = 5_000;
+const WEBHOOKS = 5_000;
+/** The whole benchmark stops with an error after this long. */
+const LIMIT_MS = 180_000;
+/** tsuiki's pool (src/publish/email.ts: pool: true, maxConnections 5; publishingPart passes no override). */
+const POOL = { pool: true, maxConnections: 5 } as const;
+const FROM = 'Status <status@bench.example.com>';
+
+/** An SMTP sink on 127.0.0.1: accepts and discards, remembering each Message-ID and recipient. */
+async function smtpSink() {
+  const messageIds = new Map<string, number>();
+  const recipients = new Map<string, number>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    // Pooled clients keep connections open: close() must drop them, not wait.
+    closeTimeout: 100,
+    onData(stream, session, done) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('latin1');
+        const head = raw.slice(0, Math.max(0, raw.indexOf('\r\n\r\n')));
+        const id = /^message-id:\s*(\S+)/im.exec(head)?.[1] ?? '(none)';
+        messageIds.set(id, (messageIds.get(id) ?? 0) + 1);
+        for (const r of session.envelope.rcptTo) recipients.set(r.address, (recipients.get(r.address) ?? 0) + 1);
+        done();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, messageIds, recipients, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** An HTTP receiver on 127.0.0.1 answering 200 at once, remembering each webhook-id and path. */
+async function webhookReceiver() {
+  const ids = new Map<string, number>();
+  const paths = new Set<string>();
+  const server: HttpServer = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const id = String(req.headers['webhook-id'] ?? '(none)');
+      ids.set(id, (ids.get(id) ?? 0) + 1);
+      paths.add(req.url ?? '');
+      res.writeHead(200, { 'content-length': '0' }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    ids,
+    paths,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+function remaining(deadline: number, what: string): number {
+  const left = deadline - performance.now();
+  if (left <= 0) throw new Error(`fanout: gave up after ${LIMIT_MS / 1000} s while ${what}`);
+  return left;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`fanout: gave up after ${LIMIT_MS / 1000} s while ${what}`)), ms);
+    }),
+  ]);
+}
+
+const duplicates = (m: Map<string, number>) => [...m.entries()].filter(([, n]) => n > 1);
+
+/**
+ * One public update to 10,000 confirmed subscribers (5,000 email to a local SMTP sink,
+ * 5,000 webhooks to a local receiver) on PostgreSQL, delivered by the server's own
+ * publishing part — beside raw nodemailer with the same pool sending 5,000 mails to the
+ * same sink.
+ */
+export async function run(): Promise<BenchRow[]> {
+  const deadline = performance.now() + LIMIT_MS;
+  return (
+    (await withScratchPostgres(async (url) => {
+      const sink = await smtpSink();
+      const hooks = await webhookReceiver();
+      const dir = mkdtempSync(join(tmpdir(), 'tsuiki-bench-fanout-'));
+      const config = loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: join(dir, 'data'),
+        DATABASE_URL: url,
+        LOG_LEVEL: 'silent',
+        LOCALES: 'en,ja',
+        SMTP_URL: sink.url,
+        MAIL_FROM: FROM,
+        PUBLIC_URL: 'https://status.bench.example.com',
+        TRANSLATOR: 'none',
+      });
+      // The server as `tsuiki serve` runs it: every server part, including the publishing worker.
+      const server = await startServer(config, createLogger({ level: 'silent' }));
+      try {
+        const { app, database } = server.runtime;
+        const db = database.db;
+        const version = await serverVersion(database);
+
+        // Subscribers through the import use case (`tsuiki subscribers import`), half of them in Japanese.
+        const secret = `whsec_${Buffer.from('tsuiki-bench-fanout-secret-32by').toString('base64')}`;
+        const lines = ['type,address,lang,time_zone,components,secret'];
+        for (let i = 0; i < EMAILS; i++) lines.push(i % 2 ? `email,user${i}@bench.example.com,ja,Asia/Tokyo,,` : `email,user${i}@bench.example.com,en,Europe/Berlin,,`);
+        for (let i = 0; i < WEBHOOKS; i++) lines.push(`webhook,${hooks.base}/hook/${i},${i % 2 ? 'ja' : 'en'},,,${secret}`);
+        const imported = await withTimeout(
+          importSubscribers(db, `${lines.join('\n')}\n`, { locales: config.locales, timeZones: config.timeZones, now: new Date() }),
+          remaining(deadline, 'importing subscribers'),
+          'importing subscribers',
+        );
+        if (imported.errors.length > 0 || imported.added !== EMAILS + WEBHOOKS) {
+          throw new Error(`import: added ${imported.added}, errors ${JSON.stringify(imported.errors.slice(0, 3))}`);
+        }
+
+        const actor = { platform: 'console' as const, id: 'U-bench', name: 'bench', lang: 'en' };
+        const { outcome: declared } = await declareIncident(app, { actor }, { title: 'Elevated API errors', impact: 'major_outage' });
+        const { outcome: drafted } = await draftPublicUpdate(app, { actor }, declared.incidentId, {
+          text: 'We are investigating elevated error rates on the public API. Some requests fail with 503.',
+        });
+        await editTranslation(app, { actor }, drafted.updateId, { lang: 'ja', body: '公開 API のエラー率の上昇を調査しています。一部のリクエストが 503 で失敗します。' });
+
+        // Publish: the update and its 10,000 outbox rows commit in one transaction.
+        const publishWall = Date.now();
+        const publishStart = performance.now();
+        await publishUpdate(app, { actor, inIncidentChannel: true }, drafted.updateId);
+        const publishMs = performance.now() - publishStart;
+
+        // Wait, as an observer, until every email and webhook delivery is `delivered`.
+        type Count = { target: string; state: string; n: number; last: number | null; retries: number };
+        let counts: Count[] = [];
+        const delivered = (target: string) => counts.find((c) => c.target === target && c.state === 'delivered')?.n ?? 0;
+        for (;;) {
+          counts = rowsOf<Count>(
+            await db.execute(sql`
+              select target, state, count(*)::int as n, (extract(epoch from max(delivered_at)) * 1000)::float8 as last,
+                     coalesce(sum(greatest(attempts - 1, 0)), 0)::int as retries
+              from delivery where update_id = ${drafted.updateId} group by target, state`),
+          );
+          const dead = counts.filter((c) => c.state === 'dead' && (c.target === 'email' || c.target === 'webhook'));
+          if (dead.length > 0) {
+            const [sampleError] = rowsOf<{ e: string }>(
+              await db.execute(sql`select last_error as e from delivery where update_id = ${drafted.updateId} and state = 'dead' limit 1`),
+            );
+            throw new Error(`fanout: dead deliveries ${JSON.stringify(dead)}: ${sampleError?.e}`);
+          }
+          if (delivered('email') >= EMAILS && delivered('webhook') >= WEBHOOKS) break;
+          if (performance.now() > deadline) {
+            throw new Error(`fanout: gave up after ${LIMIT_MS / 1000} s; deliveries ${JSON.stringify(counts.map(({ target, state, n }) => ({ target, state, n })))}`);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const totalMs = performance.now() - publishStart;
+        const lastAt = (target: string) => Number(counts.find((c) => c.target === target && c.state === 'delivered')!.last);
+        // From the publish click to the last mail's recorded delivery (the observer's poll interval excluded).
+        const emailMs = Math.max(1, lastAt('email') - publishWall);
+        const webhookMs = Math.max(1, lastAt('webhook') - publishWall);
+        const emailRate = EMAILS / (emailMs / 1000);
+        const webhookRate = WEBHOOKS / (webhookMs / 1000);
+        const retries = counts.filter((c) => c.target === 'email' || c.target === 'webhook').reduce((s, c) => s + c.retries, 0);
+
+        // What the receivers saw: exactly one mail and one request per subscriber, no repeats.
+        const mailDups = duplicates(sink.messageIds);
+        const rcptDups = duplicates(sink.recipients);
+        const hookDups = duplicates(hooks.ids);
+        const problems = [
+          sink.messageIds.size !== EMAILS && `SMTP sink: ${sink.messageIds.size} distinct Message-IDs, expected ${EMAILS}`,
+          sink.recipients.size !== EMAILS && `SMTP sink: ${sink.recipients.size} distinct recipients, expected ${EMAILS}`,
+          mailDups.length > 0 && `SMTP sink: ${mailDups.length} Message-IDs received more than once (e.g. ${mailDups[0]![0]})`,
+          rcptDups.length > 0 && `SMTP sink: ${rcptDups.length} recipients got more than one mail`,
+          hooks.ids.size !== WEBHOOKS && `webhook receiver: ${hooks.ids.size} distinct webhook-ids, expected ${WEBHOOKS}`,
+          hooks.paths.size !== WEBHOOKS && `webhook receiver: ${hooks.paths.size} distinct URLs, expected ${WEBHOOKS}`,
+          hookDups.length > 0 && `webhook receiver: ${hookDups.length} webhook-ids received more than once`,
+        ].filter(Boolean);
+        if (problems.length > 0) throw new Error(`fanout: ${problems.join('; ')}`);
+
+        // Baseline, after the fan-out (so a cold JIT handicaps tsuiki, not it): raw nodemailer with the
+        // same pool settings sending 5,000 mails of tsuiki's own rendering, pre-rendered, to the same sink.
+        const update = await loadPublishedUpdate(db, drafted.updateId);
+        const [first] = rowsOf<{ id: string }>(await db.execute(sql`select id from subscriber where kind = 'email' order by address limit 1`));
+        const recipient = (await loadRecipients(db, [first!.id])).get(first!.id);
+        if (!update || !recipient) throw new Error('baseline: published update or subscriber not found');
+        const sample = renderUpdateMail(update, recipient, { from: FROM, publicUrl: config.publicUrl, i18n: server.runtime.i18n });
+        sink.messageIds.clear();
+        sink.recipients.clear();
+        const transport = nodemailer.createTransport({ url: sink.url, ...POOL } as never);
+        const baselineStart = performance.now();
+        try {
+          await withTimeout(
+            Promise.all(
+              Array.from({ length: EMAILS }, (_, i) =>
+                transport.sendMail({
+                  from: FROM,
+                  to: `baseline${i}@bench.example.com`,
+                  subject: sample.subject,
+                  text: sample.text,
+                  html: sample.html,
+                  messageId: `<baseline.${i}@bench.example.com>`,
+                  headers: sample.headers,
+                }),
+              ),
+            ),
+            remaining(deadline, 'sending the baseline mails'),
+            'sending the baseline mails',
+          );
+        } finally {
+          transport.close();
+        }
+        const baselineMs = performance.now() - baselineStart;
+        const baselineRate = EMAILS / (baselineMs / 1000);
+        if (sink.messageIds.size !== EMAILS || duplicates(sink.messageIds).length > 0) {
+          throw new Error(`baseline: sink received ${sink.messageIds.size} distinct mails, expected ${EMAILS}`);
+        }
+
+        console.log(
+          `  fanout: PostgreSQL ${version}; publish ${Math.round(publishMs)} ms; all ${EMAILS + WEBHOOKS} delivered ${(totalMs / 1000).toFixed(1)} s after publish; ` +
+            `${retries} retries; received ${EMAILS} mails, ${hooks.ids.size} webhooks, no duplicates; baseline ${Math.round(baselineRate)} msg/s`,
+        );
+        return [
+          {
+            metric: `fan-out to ${(EMAILS + WEBHOOKS).toLocaleString('en-US')} subscribers (publish → all delivered), PostgreSQL`,
+            value: totalMs / 1000,
+            unit: 's',
+            baseline: baselineMs / 1000,
+            baselineLabel: `raw nodemailer pool, ${EMAILS.toLocaleString('en-US')} mails alone`,
+            ratio: totalMs / baselineMs,
+            target: '≤ 60 s',
+          },
+          {
+            metric: `email throughput during fan-out (${EMAILS.toLocaleString('en-US')} mails)`,
+            value: emailRate,
+            unit: 'msg/s',
+            baseline: baselineRate,
+            baselineLabel: `raw nodemailer pool, maxConnections ${POOL.maxConnections}, same sink`,
+            ratio: emailRate / baselineRate,
+            target: '≥ 0.7× raw nodemailer',
+          },
+          {
+            metric: `webhook throughput during fan-out (${WEBHOOKS.toLocaleString('en-US')} requests)`,
+            value: webhookRate,
+            unit: 'req/s',
+            target: '–',
+          },
+          {
+            metric: `publish transaction (update + ${(EMAILS + WEBHOOKS).toLocaleString('en-US')} outbox rows)`,
+            value: publishMs,
+            unit: 'ms',
+            target: '–',
+          },
+        ];
+      } finally {
+        await server.stop();
+        await sink.close();
+        await hooks.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    })) ?? []
+  );
+}
