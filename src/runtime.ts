@@ -1,5 +1,6 @@
 import { type AppContext, type AppSettings, createAppContext } from './app/context.ts';
 import { readComponentsFile, syncComponents } from './app/components.ts';
+import { ChatPlatforms } from './chat/platforms.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Database, openDatabase } from './db/client.ts';
@@ -16,6 +17,8 @@ export interface Runtime {
   app: AppContext;
   /** The configured machine translator (masking, cache, timeout); undefined with TRANSLATOR=none. */
   translator?: TranslationService | undefined;
+  /** The chat platforms server parts registered (Slack, Teams); read it with `chatPlatformsOf`. */
+  chat?: ChatPlatforms | undefined;
   close(): Promise<void>;
 }
 
@@ -60,5 +63,5 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     i18n,
     translator,
   );
-  return { config, database, i18n, app, translator, close: () => database.close() };
+  return { config, database, i18n, app, translator, chat: new ChatPlatforms(), close: () => database.close() };
 }

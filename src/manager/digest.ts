@@ -72,7 +72,7 @@ export function digestContext(app: AppContext, i18n: I18n): DigestContext {
 }
 
 /** Posts the digest of open public incidents in the incidents channel. */
-export async function postDigest(app: AppContext, i18n: I18n, platform: ChatPlatform): Promise<NeutralMessage> {
+export async function postDigest(app: AppContext, i18n: I18n, platform: Pick<ChatPlatform, 'announce'>): Promise<NeutralMessage> {
   const ids = await listOpenIncidentIds(app.db);
   const incidents = (await Promise.all(ids.map((id) => loadSnapshot(app.db, id)))).filter((i): i is IncidentSnapshot => i !== undefined);
   const message = renderDigest(digestContext(app, i18n), incidents);
@@ -100,7 +100,7 @@ export async function armDigest(app: AppContext, cron: string): Promise<Date | u
  * status is claimed with a conditional upsert, so two processes never both post it.
  * Returns the incidents announced.
  */
-export async function announceStatusChanges(app: AppContext, i18n: I18n, platform: ChatPlatform): Promise<string[]> {
+export async function announceStatusChanges(app: AppContext, i18n: I18n, platform: Pick<ChatPlatform, 'announce'>): Promise<string[]> {
   const now = app.clock.now();
   const changed = await app.db
     .select({ id: t.incident.id, status: t.incident.status, createdAt: t.incident.createdAt, known: t.incidentDigestState.status })

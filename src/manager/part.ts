@@ -1,17 +1,15 @@
 import type { ChatPlatform } from '../chat/platform.ts';
-import { createSlackClient } from '../chat/slack/slack-client.ts';
-import { SlackPlatform } from '../chat/slack/slack-platform.ts';
+import { ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import type { ServerPart, ServerPartFactory } from '../main.ts';
 import { createJobWorker, type JobHandler } from '../outbox/jobs.ts';
 import { createPollLoop } from '../outbox/loop.ts';
-import type { Runtime } from '../runtime.ts';
 import { createUpstreamPoller } from '../upstream/poller.ts';
 import { announceStatusChanges, armDigest, DEFAULT_DIGEST_CRON, DIGEST_JOB, nextDigestAt, postDigest } from './digest.ts';
 import { registerPostmortemRoute } from './postmortem-route.ts';
 import { createReminderHandler, REMINDER_JOB, reconcileReminders } from './reminder-jobs.ts';
 
 export interface ManagerPartOptions {
-  /** The chat platform reminders, digests and upstream incidents are posted through; see {@link platformFromConfig}. */
+  /** Post through this platform only, instead of every platform registered on the runtime (tests). */
   platform?: ChatPlatform | undefined;
   /** For tests: the vendor pages' fetch. */
   fetch?: typeof fetch;
@@ -22,35 +20,6 @@ export interface ManagerPartOptions {
 }
 
 /**
- * The platform background posts go through: Slack when SLACK_BOT_TOKEN is set (a Web API
- * client of its own). Teams posts proactively through its adapter, which lives in the Teams
- * part; until that part exposes its platform, Teams-only deployments get imports and
- * reminders in the log only.
- */
-export function platformFromConfig(runtime: Runtime, logger: Parameters<ServerPartFactory>[0]['logger']): ChatPlatform | undefined {
-  const { slack, publicUrl, incidentsChannel } = runtime.config;
-  if (!slack.botToken) return undefined;
-  const client = createSlackClient(slack.botToken, slack.apiUrl, logger);
-  let botUserId: Promise<string | undefined> | undefined;
-  return new SlackPlatform({
-    client,
-    db: runtime.app.db,
-    i18n: runtime.i18n,
-    logger,
-    publicUrl,
-    incidentsChannel,
-    botUserId: () =>
-      (botUserId ??= client.auth.test().then(
-        (r) => r.user_id,
-        () => {
-          botUserId = undefined;
-          return undefined;
-        },
-      )),
-  });
-}
-
-/**
  * Managers and vendors as one server part: the postmortem URL, the upstream poller, the
  * reminder and digest jobs on the outbox's durable queue, and the SEV1/SEV2 status watcher.
  */
@@ -58,7 +27,9 @@ export function createManagerPart(deps: Parameters<ServerPartFactory>[0], option
   const { runtime } = deps;
   const { app, i18n, config } = runtime;
   const logger = deps.logger.child({ part: 'managers' });
-  const platform = options.platform;
+  // Looked up when posting, not now: the Slack and Teams parts may be built after this one.
+  const platforms = options.platform ? only(options.platform) : chatPlatformsOf(runtime);
+  const hasPlatform = () => platforms.all().length > 0;
   const cron = config.digestCron ?? DEFAULT_DIGEST_CRON;
   // An invalid DIGEST_CRON stops start-up with one line, like every other bad setting.
   nextDigestAt(cron, config.teamTimeZone, app.clock.now());
@@ -67,17 +38,20 @@ export function createManagerPart(deps: Parameters<ServerPartFactory>[0], option
     app,
     i18n,
     logger: logger.child({ worker: 'upstream' }),
-    platform,
+    // Upstream incidents open their channel on the first platform (Slack before Teams).
+    get platform() {
+      return platforms.all()[0];
+    },
     intervalMs: config.upstreamPollSeconds * 1000,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const handlers: Record<string, JobHandler> = { [REMINDER_JOB]: createReminderHandler({ app, i18n, logger, platform }) };
-  if (platform) {
-    handlers[DIGEST_JOB] = async () => {
-      await postDigest(app, i18n, platform);
+  const handlers: Record<string, JobHandler> = {
+    [REMINDER_JOB]: createReminderHandler({ app, i18n, logger, platforms: () => platforms.all() }),
+    [DIGEST_JOB]: async () => {
+      if (hasPlatform()) await postDigest(app, i18n, platforms);
       await armDigest(app, cron);
-    };
-  }
+    },
+  };
   const jobs = createJobWorker({
     db: app.db,
     clock: app.clock,
@@ -89,7 +63,7 @@ export function createManagerPart(deps: Parameters<ServerPartFactory>[0], option
   const scan = createPollLoop(
     async () => {
       await reconcileReminders(app);
-      if (platform) await announceStatusChanges(app, i18n, platform);
+      if (hasPlatform()) await announceStatusChanges(app, i18n, platforms);
       return 0;
     },
     { intervalMs: options.scanMs ?? 15_000, onError: (e) => logger.warn({ err: e }, 'manager scan failed') },
@@ -101,7 +75,7 @@ export function createManagerPart(deps: Parameters<ServerPartFactory>[0], option
       registerPostmortemRoute(http, { db: app.db, i18n, languages: config.locales, adminToken: config.adminToken });
     },
     async start() {
-      if (platform) await armDigest(app, cron);
+      if (hasPlatform()) await armDigest(app, cron);
       else logger.info('no chat platform for background posts: digests are off, reminders and upstream imports are logged');
       scan.start();
       jobs.start();
@@ -115,5 +89,11 @@ export function createManagerPart(deps: Parameters<ServerPartFactory>[0], option
   };
 }
 
-/** The production factory for SERVER_PARTS. */
-export const managerServerPart: ServerPartFactory = (deps) => createManagerPart(deps, { platform: platformFromConfig(deps.runtime, deps.logger.child({ part: 'managers' })) });
+function only(platform: ChatPlatform): ChatPlatforms {
+  const platforms = new ChatPlatforms();
+  platforms.register(platform);
+  return platforms;
+}
+
+/** The production factory for SERVER_PARTS: posts through every chat platform the Slack and Teams parts register. */
+export const managerServerPart: ServerPartFactory = (deps) => createManagerPart(deps);

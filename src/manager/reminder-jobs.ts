@@ -49,6 +49,8 @@ export interface ReminderDeps {
   i18n: I18n;
   logger: Logger;
   platform?: ChatPlatform | undefined;
+  /** Every platform to remind on, asked at each reminder (the runtime's registry); instead of `platform`. */
+  platforms?: (() => readonly ChatPlatform[]) | undefined;
 }
 
 /**
@@ -86,13 +88,17 @@ async function postReminder(deps: ReminderDeps, incident: IncidentSnapshot, due:
   const { app, platform, logger } = deps;
   const lang = app.settings.locales[0]!;
   const message = renderReminder(deps.i18n, lang, app.settings.teamTimeZone, incident, due, now);
-  const chatRef = platform && (await findIncidentChatRef(app.db, incident.id, platform.platform));
-  if (!platform || !chatRef) {
-    logger.info({ incidentId: incident.id, kind: due.kind }, `reminder (no incident channel): ${message.text}`);
-    return;
+  let posted = false;
+  const failures: unknown[] = [];
+  for (const p of deps.platforms?.() ?? (platform ? [platform] : [])) {
+    const chatRef = await findIncidentChatRef(app.db, incident.id, p.platform);
+    if (!chatRef) continue;
+    posted = true;
+    await p.post(chatRef.channelId, message).catch((e: unknown) => void failures.push(e));
   }
   // A chat failure throws: the job is retried with backoff rather than the nudge silently lost.
-  await platform.post(chatRef.channelId, message);
+  if (failures.length > 0) throw failures[0];
+  if (!posted) logger.info({ incidentId: incident.id, kind: due.kind }, `reminder (no incident channel): ${message.text}`);
 }
 
 /**

@@ -1,9 +1,11 @@
+import { type ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import type { ServerPart, ServerPartFactory } from '../main.ts';
-import { createDeliveryWorker } from '../outbox/delivery-worker.ts';
-import { createLogReporter, type DeliveryReporter } from '../outbox/progress.ts';
+import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../outbox/delivery-worker.ts';
+import type { DeliveryReporter } from '../outbox/progress.ts';
 import type { Runtime } from '../runtime.ts';
 import { type AnnouncementPort, createAnnounceChannel, createChatChannel } from './announce.ts';
-import type { PublishChannel, TargetName } from './channel.ts';
+import { type PublishChannel, type TargetName, TerminalDeliveryError } from './channel.ts';
+import { createChatReporter } from './chat-reporter.ts';
 import { createEmailChannel } from './email.ts';
 import { createStatuspageChannel } from './statuspage.ts';
 import { createWebhookChannel } from './webhook.ts';
@@ -34,29 +36,63 @@ export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPo
 }
 
 /**
- * The delivery worker as a server part: every process runs one against the shared queue.
- * `chat` and `reporter` come from a chat adapter when one is wired; otherwise chat targets
- * are skipped and progress goes to the log.
+ * The chat targets over the runtime's registered platforms, looked up at delivery time:
+ * `announce` goes to every platform's incidents channel, `chat` to the platform the
+ * subscriber subscribed on (`slack`, `teams`).
  */
-export function createPublishingPart(deps: Parameters<ServerPartFactory>[0], options: { chat?: AnnouncementPort; reporter?: DeliveryReporter } = {}): ServerPart {
+export function createRegistryChannels(platforms: ChatPlatforms, runtime: Runtime): { announce: PublishChannel; chat: PublishChannel } {
+  const { config, i18n } = runtime;
+  const announce = createAnnounceChannel({ announce: (m) => platforms.announce(m), post: () => Promise.reject(new Error('announce only')) }, i18n, config.locales[0]!, config.teamTimeZone);
+  const chat: PublishChannel = {
+    target: 'chat',
+    async deliver(item) {
+      const kind = item.recipient?.kind ?? '';
+      const platform = platforms.get(kind);
+      if (!platform) throw new TerminalDeliveryError(`no ${kind || 'chat'} platform configured`);
+      await createChatChannel(platform, i18n).deliver(item);
+    },
+  };
+  return { announce, chat };
+}
+
+/**
+ * The delivery worker as a server part: every process runs one against the shared queue.
+ * Chat targets and progress reports go through the platforms registered on the runtime
+ * (`runtime.chat`) when it delivers; while none is registered chat targets are skipped and
+ * progress goes to the log. `chat` and `reporter` override them (tests).
+ */
+export function createPublishingPart(
+  deps: Parameters<ServerPartFactory>[0],
+  options: { chat?: AnnouncementPort; reporter?: DeliveryReporter; worker?: Pick<DeliveryWorkerOptions, 'batchSize' | 'progressEveryMs'> } = {},
+): ServerPart & { worker: DeliveryWorker } {
   const { runtime, logger } = deps;
   const channels = createConfiguredChannels(runtime, options.chat);
   const log = logger.child({ part: 'publishing' });
+  const platforms = chatPlatformsOf(runtime);
+  if (!options.chat) {
+    // Getters: the worker reads its channels per delivery, so parts registering later still count.
+    const fromRegistry = createRegistryChannels(platforms, runtime);
+    for (const target of ['announce', 'chat'] as const) {
+      Object.defineProperty(channels, target, { enumerable: true, get: () => (platforms.all().length > 0 ? fromRegistry[target] : undefined) });
+    }
+  }
   const worker = createDeliveryWorker({
     db: runtime.app.db,
     clock: runtime.app.clock,
     channels,
-    reporter: options.reporter ?? createLogReporter(log, runtime.i18n, runtime.config.locales[0]!),
+    reporter: options.reporter ?? createChatReporter({ db: runtime.app.db, platforms, i18n: runtime.i18n, lang: runtime.config.locales[0]!, logger: log }),
     onError: (e) => log.error({ err: e }, 'delivery worker error'),
+    ...options.worker,
   });
   return {
     name: 'publishing',
+    worker,
     async start() {
       worker.start();
     },
     async stop() {
       await worker.stop();
-      for (const channel of Object.values(channels)) await channel.close?.();
+      for (const channel of Object.values(channels)) await channel?.close?.();
     },
   };
 }

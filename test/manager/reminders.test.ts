@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
 import { draftPublicUpdate } from '../../src/app/draft-public-update.ts';
 import { publishUpdate } from '../../src/app/review-public-update.ts';
@@ -10,6 +10,11 @@ import type { ManualClock } from '../../src/core/clock.ts';
 import type { IncidentSnapshot } from '../../src/core/incident.ts';
 import { createLogger } from '../../src/logger.ts';
 import { nextReminder } from '../../src/manager/reminders.ts';
+import { createManagerPart } from '../../src/manager/part.ts';
+import { ChatPlatforms } from '../../src/chat/platforms.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import type { Runtime } from '../../src/runtime.ts';
 import { createReminderHandler, REMINDER_JOB, reconcileReminders, reminderJobKey } from '../../src/manager/reminder-jobs.ts';
 import { snoozeReminders } from '../../src/manager/snooze.ts';
 import { createJobWorker } from '../../src/outbox/jobs.ts';
@@ -171,5 +176,22 @@ describeDb('reminders on the durable queue', () => {
     expect(s.reminders()).toHaveLength(1);
     expect(s.reminders()[0]).toContain('is private: no update for 30 min');
     expect((await snapshot(database.db, s.incidentId)).publicUpdates).toEqual([]);
+  });
+
+  it('reminds through every platform registered on the runtime, not only Slack', async () => {
+    const s = await setup();
+    const runtime: Runtime = { config: loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), database, i18n: testI18n(), app: s.ctx, chat: new ChatPlatforms(), close: async () => {} };
+    const part = createManagerPart({ runtime, logger, metrics: createMetrics() }, { scanMs: 5, jobPollMs: 5 });
+    // Registered after the part was built, as a Teams or console platform would be: looked up when posting.
+    runtime.chat!.register(s.platform);
+    expect(s.platform.platform).not.toBe('slack');
+    s.clock.set(at(10));
+    await part.start!();
+    try {
+      await vi.waitFor(() => expect(s.reminders()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    } finally {
+      await part.stop!();
+    }
+    expect(s.reminders()[0]).toMatch(/has had no public update since it was declared/);
   });
 });

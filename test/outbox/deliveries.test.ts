@@ -6,7 +6,17 @@ import * as t from '../../src/db/schema.ts';
 import { claimDeliveries, deliveryKey } from '../../src/outbox/deliveries.ts';
 import { createDeliveryWorker } from '../../src/outbox/delivery-worker.ts';
 import type { DeliveryItem, PublishChannel } from '../../src/publish/channel.ts';
-import { makeContext, snapshot } from '../app/helpers.ts';
+import { TerminalDeliveryError } from '../../src/publish/channel.ts';
+import { ensureIncidentChannel } from '../../src/chat/incident-channel.ts';
+import type { NeutralMessage } from '../../src/chat/message.ts';
+import type { ChatPlatform } from '../../src/chat/platform.ts';
+import { ChatPlatforms } from '../../src/chat/platforms.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { createPublishingPart } from '../../src/publish/part.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { makeContext, snapshot, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { addSubscriber, author, deliveriesOf, publishSample } from '../publish/helpers.ts';
 
@@ -101,5 +111,85 @@ describeDb('outbox: worker', () => {
     expect(row?.state).toBe('skipped');
     expect((await deliveriesOf(database.db, updateId)).filter((d) => d.state === 'delivered')).toHaveLength(1);
     expect(await unsubscribeByToken(database.db, 'no-such-token', clock.now())).toBe(false);
+  });
+});
+
+/** A Slack-like platform in memory: every post, edit and announcement, in order; posts to `C-gone` are refused. */
+class RecorderPlatform implements ChatPlatform {
+  readonly platform = 'slack' as const;
+  readonly log: { op: 'post' | 'update' | 'announce'; channelId?: string; messageId: string; message: NeutralMessage }[] = [];
+  private next = 1;
+  async openIncidentChannel(input: { slug: string }) {
+    return { channelId: `C-${input.slug}` };
+  }
+  async post(channelId: string, message: NeutralMessage) {
+    if (channelId === 'C-gone') throw new TerminalDeliveryError('channel_not_found');
+    const messageId = `m${this.next++}`;
+    this.log.push({ op: 'post', channelId, messageId, message });
+    return messageId;
+  }
+  async update(channelId: string, messageId: string, message: NeutralMessage) {
+    this.log.push({ op: 'update', channelId, messageId, message });
+  }
+  async upsertHeader(channelId: string, messageId: string | undefined, message: NeutralMessage) {
+    return messageId ?? this.post(channelId, message);
+  }
+  async announce(message: NeutralMessage) {
+    this.log.push({ op: 'announce', messageId: '', message });
+  }
+}
+
+describeDb('publishing part: chat platforms on the runtime', () => {
+  it('announces, posts to chat subscribers and reports progress as one message edited in place, then the failures', async () => {
+    const { ctx, clock } = makeContext(database.db);
+    const runtime: Runtime = {
+      config: loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }),
+      database,
+      i18n: testI18n(),
+      app: ctx,
+      chat: new ChatPlatforms(),
+      close: async () => {},
+    };
+    const logger = createLogger({ level: 'silent' });
+    const part = createPublishingPart({ runtime, logger, metrics: createMetrics() }, { worker: { batchSize: 2, progressEveryMs: 0 } });
+    // Registered after the part was built: it looks platforms up when it delivers.
+    const slack = new RecorderPlatform();
+    runtime.chat!.register(slack);
+    for (const address of ['C-one', 'C-two', 'C-three', 'C-gone']) await addSubscriber(database.db, { kind: 'slack', address });
+    const { incidentId, updateId, number } = await publishSample(ctx);
+    const channel = (await ensureIncidentChannel({ app: ctx, i18n: testI18n(), platform: slack, logger }, incidentId, author, []))!;
+    slack.log.length = 0;
+
+    await part.worker.drain();
+
+    const states = (await deliveriesOf(database.db, updateId)).map((d) => `${d.target}:${d.state}`).sort();
+    expect(states).toEqual(['announce:delivered', 'chat:dead', 'chat:delivered', 'chat:delivered', 'chat:delivered', 'statuspage:skipped']);
+    expect(slack.log.filter((e) => e.op === 'announce')).toHaveLength(1);
+    expect(slack.log.filter((e) => e.op === 'post' && e.channelId?.startsWith('C-t')).map((e) => e.channelId).sort()).toEqual(['C-three', 'C-two']);
+
+    const inIncident = slack.log.filter((e) => e.channelId === channel.channelId);
+    const posts = inIncident.filter((e) => e.op === 'post');
+    const edits = inIncident.filter((e) => e.op === 'update');
+    // One progress message, edited in place, then the final summary as a second post.
+    expect(posts).toHaveLength(2);
+    expect(edits.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(edits.map((e) => e.messageId))).toEqual(new Set([posts[0]!.messageId]));
+    expect(posts[0]!.message.title).toBe(`Delivery of the public update of INC-${number}`);
+    expect(edits.at(-1)!.message.lines).toEqual(['chat channels 3/4 · announcement ✓']);
+    expect(posts[1]!.message.title).toBe(`Delivered the public update of INC-${number}`);
+    expect(posts[1]!.message.lines).toEqual(['chat channels 3/4 · announcement ✓', '1 failed:', 'chat channels C-gone: channel_not_found']);
+    const [progress] = await database.db.select().from(t.deliveryProgress).where(eq(t.deliveryProgress.updateId, updateId));
+    expect(JSON.parse(progress!.messageRef!)).toEqual({ slack: posts[0]!.messageId });
+  });
+
+  it('skips chat targets while no platform is registered', async () => {
+    const { ctx } = makeContext(database.db);
+    const runtime: Runtime = { config: loadConfig({ LOCALES: 'en,ja' }), database, i18n: testI18n(), app: ctx, close: async () => {} };
+    const part = createPublishingPart({ runtime, logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
+    await addSubscriber(database.db, { kind: 'slack', address: 'C-one' });
+    const { updateId } = await publishSample(ctx);
+    await part.worker.drain();
+    const states = (await deliveriesOf(database.db, updateId)).map((d) => `${d.target}:${d.state}`).sort();
+    expect(states).toEqual(['announce:skipped', 'chat:skipped', 'statuspage:skipped']);
   });
 });

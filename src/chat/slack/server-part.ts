@@ -1,5 +1,6 @@
 import { nodeHandler } from '../../http.ts';
 import type { ServerPartFactory } from '../../main.ts';
+import { chatPlatformsOf } from '../platforms.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack-app.ts';
 
 /** Slack as a server part: POST /slack/events on the shared server (or Socket Mode); absent without SLACK_BOT_TOKEN. */
@@ -8,6 +9,8 @@ export const slackServerPart: ServerPartFactory = ({ runtime, logger, metrics })
   if (!botToken) return undefined;
   const slack = createSlackApp({ runtime, logger, metrics, botToken, signingSecret, appToken, apiUrl });
   const listener = slack.requestListener;
+  // Publishing and the manager part post through it too.
+  chatPlatformsOf(runtime).register(slack.context.platform);
   return {
     name: 'slack',
     routes: (app) => {

@@ -4,6 +4,8 @@ import type { ServerPart, ServerPartFactory } from '../../main.ts';
 import { createCloudAdapter, processNodeRequest, type TeamsAuthOverrides } from './teams-adapter.ts';
 import { GraphClient } from './graph-client.ts';
 import { TeamsBot } from './teams-bot.ts';
+import { TeamsPlatform } from './teams-platform.ts';
+import { chatPlatformsOf } from '../platforms.ts';
 
 /** Test and deployment seams that are not settings: auth overrides, the Graph login URL and TLS agent. */
 export interface TeamsPartOptions extends TeamsAuthOverrides {
@@ -41,6 +43,8 @@ export function teamsPart(options: TeamsPartOptions = {}): ServerPartFactory {
     if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId: incidents open as threads');
     const bot = new TeamsBot({ app: runtime.app, i18n: runtime.i18n, logger: log, metrics, adapter, appId: teams.appId ?? '', graph, incidentsChannel });
     const handler = processNodeRequest(adapter, bot.onTurn);
+    // Without a turn: posts proactively on stored conversation references (publishing, reminders, digests).
+    chatPlatformsOf(runtime).register(new TeamsPlatform({ adapter, appId: teams.appId ?? '', db: runtime.app.db, logger: log, graph, incidentsChannel }));
     return {
       name: 'teams',
       routes(app) {

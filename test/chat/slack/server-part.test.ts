@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chatPlatformsOf } from '../../../src/chat/platforms.ts';
 import { slackServerPart } from '../../../src/chat/slack/server-part.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { createHttpServer } from '../../../src/http.ts';
@@ -38,6 +39,8 @@ describeDb('slackServerPart', () => {
     const runtime = runtimeWith({ SLACK_BOT_TOKEN: 'xoxb-part', SLACK_SIGNING_SECRET: 'secret', SLACK_API_URL: fake.apiUrl });
     const part = slackServerPart({ runtime, logger, metrics: createMetrics() })!;
     expect(part.name).toBe('slack');
+    // Shared with publishing and the manager part through the runtime.
+    expect(chatPlatformsOf(runtime).get('slack')?.platform).toBe('slack');
     const http = createHttpServer({ database, logger, metrics: createMetrics(), routes: (app) => part.routes?.(app) });
     const { port } = await http.listen(0, '127.0.0.1');
     try {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chatPlatformsOf } from '../../../src/chat/platforms.ts';
 import * as t from '../../../src/db/schema.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
 import { type TeamsHarness, openTeamsHarness, recorded } from '../../helpers/teams/harness.ts';
@@ -84,6 +85,18 @@ describeDb('Teams: a full incident over the Bot Framework wire format', () => {
     const calls = h.connector.since(from);
     expect(calls.some((c) => c.params.conversationId === thread && textOf(c.body).includes('INC-'))).toBe(true);
     expect(calls.filter((c) => c.operationId === 'Conversations_UpdateActivity')).toHaveLength(1);
+  });
+
+  it('the platform the part registered on the runtime posts and edits in the incident thread without a turn', async () => {
+    const teams = chatPlatformsOf(h.runtime).get('teams')!;
+    const from = h.connector.calls.length;
+    const id = await teams.post(thread, { text: 'email 1/2' });
+    await teams.update(thread, id, { text: 'email 2/2' });
+    const calls = h.connector.since(from);
+    expect(calls.some((c) => c.params.conversationId === thread && textOf(c.body).includes('email 1/2'))).toBe(true);
+    const edit = calls.find((c) => c.operationId === 'Conversations_UpdateActivity');
+    expect(edit?.params).toMatchObject({ conversationId: thread, activityId: id });
+    expect(textOf(edit!.body)).toContain('email 2/2');
   });
 
   it('publish posts a preview card with Publish / Edit translation / Cancel as Action.Execute', async () => {
