@@ -273,6 +273,16 @@ export async function run(): Promise<BenchRow[]> {
             target: '≥ 0.7× raw nodemailer',
           },
           {
+            // Mail and webhooks share one worker: this is the rate of all deliveries together.
+            metric: `all deliveries during fan-out (${(EMAILS + WEBHOOKS).toLocaleString('en-US')}, mail + webhooks)`,
+            value: (EMAILS + WEBHOOKS) / (totalMs / 1000),
+            unit: 'deliveries/s',
+            baseline: baselineRate,
+            baselineLabel: 'raw nodemailer pool, mail only',
+            ratio: (EMAILS + WEBHOOKS) / (totalMs / 1000) / baselineRate,
+            target: '–',
+          },
+          {
             metric: `webhook throughput during fan-out (${WEBHOOKS.toLocaleString('en-US')} requests)`,
             value: webhookRate,
             unit: 'req/s',

@@ -72,7 +72,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   };
 
   const runOnce = async (): Promise<number> => {
-    const claimed = await claimDeliveries(options.db, options.clock.now(), leaseMs, options.batchSize ?? 100);
+    const claimed = await claimDeliveries(options.db, options.clock.now(), leaseMs, options.batchSize ?? 250);
     if (claimed.length === 0) return 0;
     const recipients = await loadRecipients(options.db, [...new Set(claimed.flatMap((c) => (c.subscriberId ? [c.subscriberId] : [])))]);
     let next = 0;
@@ -88,7 +88,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 20, claimed.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 50, claimed.length) }, lane));
     if (options.reporter) {
       for (const updateId of new Set(claimed.map((c) => c.updateId))) {
         const update = await getUpdate(updateId);
