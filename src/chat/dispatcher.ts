@@ -303,6 +303,7 @@ export class Dispatcher {
         return { replies: [], openForm: { kind: 'edit_translation', updateId: input.value } };
       }
       let message: NeutralMessage;
+      let unchanged = false;
       if (input.actionId === 'edit_translation') {
         await editTranslation(app, meta, input.value, input.translation!);
         message = text(tr('reply.translationSaved', { lang: input.translation!.lang }));
@@ -313,11 +314,14 @@ export class Dispatcher {
       } else {
         const review = input.actionId === 'publish_update' ? publishUpdate : cancelUpdate;
         const { outcome } = await review(app, meta, input.value);
+        unchanged = outcome.unchanged;
         message = outcome.unchanged
           ? text(tr('reply.updateAlready', { state: tr(`reply.state.${outcome.state}`) }))
           : text(tr(outcome.state === 'published' ? 'reply.updatePublishedNow' : 'reply.updateCancelled'));
       }
       const replies = await this.afterWrite(update.incidentId, meta.inIncidentChannel ?? false, message, lang, input.value);
+      // A second press (a double click) changed nothing: only the presser needs to hear it.
+      if (unchanged) for (const reply of replies) if (reply.message === message) reply.visibility = 'ephemeral';
       return { replies, incidentId: update.incidentId };
     } catch (e) {
       return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, i18n, lang, this.deps.logger, app.settings.teamTimeZone) }] };

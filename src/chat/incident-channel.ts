@@ -73,7 +73,7 @@ export async function ensureIncidentChannel(
       severity: tt(`common:severity.${incident.severity}`),
     });
     await platform.announce({ text: line, lines: [line] } satisfies NeutralMessage);
-    return { channelId: opened.channelId, name: slug };
+    return { channelId: opened.channelId, name: opened.name ?? slug };
   } catch (e) {
     logger.error({ err: e, incidentId }, 'could not open the incident channel');
     return undefined;

@@ -4,6 +4,8 @@ import type { NeutralMessage } from './message.ts';
 /** A newly opened incident channel as the platform identifies it. */
 export interface OpenedChannel {
   channelId: string;
+  /** The name it got, when the platform had to change the asked-for one (e.g. `inc-7-api-2` on a clash). */
+  name?: string;
   teamId?: string;
   /** Whatever the platform needs to post there later (Teams: a ConversationReference). */
   conversationRef?: Record<string, unknown>;

@@ -259,4 +259,13 @@ describeDb('failures that are not the user’s', () => {
       await own.drop();
     }
   });
+
+  it('tells only the presser when a second Publish press finds the update already published', async () => {
+    const { cli } = await inIncidentChannel();
+    const preview = await cli.say('publish Errors are elevated in the EU.');
+    const publish = button(preview, 'Publish');
+    expect(await cli.say(publish)).toMatch(/\n {2}Public update published\./);
+    const again = await cli.say(publish);
+    expect(again).toMatch(/\(only you\)\n {2}That public update was already published; nothing changed\./);
+  });
 });

@@ -24,7 +24,7 @@ export class ConsolePlatform implements ChatPlatform {
     for (let n = 2; this.channels.has(name); n++) name = `${input.slug}-${n}`;
     this.channels.add(name);
     this.print(name, { text: `# ${name} — ${input.topic}` });
-    return { channelId: name };
+    return { channelId: name, name };
   }
 
   async post(channelId: string, message: NeutralMessage): Promise<string> {

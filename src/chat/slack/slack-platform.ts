@@ -61,7 +61,7 @@ export class SlackPlatform implements ChatPlatform {
     } else {
       logger.warn({ number: input.number }, 'no incident for the bookmark');
     }
-    return { channelId: channel.id, ...(channel.teamId ? { teamId: channel.teamId } : {}) };
+    return { channelId: channel.id, name: channel.name, ...(channel.teamId ? { teamId: channel.teamId } : {}) };
   }
 
   /** The hosted status page of one incident. */
@@ -80,14 +80,14 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  private async createChannel(slug: string): Promise<{ id: string; teamId?: string }> {
+  private async createChannel(slug: string): Promise<{ id: string; name: string; teamId?: string }> {
     for (let attempt = 1; ; attempt++) {
       const name = slackChannelName(slug, attempt);
       try {
         const res = await withRateLimit(() => this.deps.client.conversations.create({ name }));
         const channel = res.channel as { id: string; context_team_id?: string } | undefined;
         if (!channel?.id) throw new Error('conversations.create returned no channel');
-        return { id: channel.id, ...(channel.context_team_id ? { teamId: channel.context_team_id } : {}) };
+        return { id: channel.id, name, ...(channel.context_team_id ? { teamId: channel.context_team_id } : {}) };
       } catch (e) {
         if (slackErrorCode(e) !== 'name_taken' || attempt >= NAME_ATTEMPTS) throw e;
       }
