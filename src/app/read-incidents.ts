@@ -1,4 +1,3 @@
-import { DomainError } from '../core/errors.ts';
 import { type IncidentSnapshot, isResponder } from '../core/incident.ts';
 import { listOpenIncidentIds, loadSnapshot } from '../db/incident-repository.ts';
 import { type CommandMeta, loadForActor } from './command-runner.ts';
@@ -16,9 +15,4 @@ export async function listOpenIncidents(ctx: AppContext, meta: CommandMeta): Pro
   return snapshots.filter(
     (s): s is IncidentSnapshot => s !== undefined && (s.visibility === 'public' || isResponder(s, meta.actor.id, false)),
   );
-}
-
-/** Thrown by read paths when an incident named by number does not exist. */
-export function notFound(ref: string): DomainError {
-  return new DomainError('incident_not_found', { ref });
 }

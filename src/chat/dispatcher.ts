@@ -31,10 +31,10 @@ import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { errorMessage } from './errors.ts';
-import { ensureIncidentChannel } from './incident-channel.ts';
+import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
 import type { NeutralMessage, Reply } from './message.ts';
 import type { ChatPlatform } from './platform.ts';
-import { type RenderContext, renderHeader, renderHelp, renderList, renderPreview, renderSummary } from './render.ts';
+import { type RenderContext, renderHelp, renderList, renderPreview, renderSummary } from './render.ts';
 
 /** A command as any front end receives it. */
 export interface IncomingCommand {
@@ -85,8 +85,7 @@ export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
   private renderContext(lang: string): RenderContext {
-    const { app, i18n } = this.deps;
-    return { i18n, lang, zone: app.settings.teamTimeZone, now: app.clock.now(), defaultReminderMinutes: app.settings.updateReminderMinutes };
+    return teamRenderContext(this.deps.app, this.deps.i18n, lang);
   }
 
   /** Handles one command; never throws: every failure becomes a localized reply. */
@@ -362,17 +361,7 @@ export class Dispatcher {
         logger.warn({ err: e, incidentId }, 'could not post the result in the incident channel');
       }
     }
-    if (chatRef) {
-      try {
-        const header = renderHeader(this.renderContext(app.settings.locales[0]!), incident);
-        const messageId = await platform.upsertHeader(chatRef.channelId, chatRef.headerMessageId ?? undefined, header);
-        if (messageId !== chatRef.headerMessageId) {
-          await app.db.update(t.chatRef).set({ headerMessageId: messageId }).where(eq(t.chatRef.id, chatRef.id));
-        }
-      } catch (e) {
-        logger.warn({ err: e, incidentId }, 'could not refresh the incident header');
-      }
-    }
+    if (chatRef) await upsertIncidentHeader(this.deps, chatRef, incident);
     return replies;
   }
 

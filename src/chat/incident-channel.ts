@@ -1,3 +1,4 @@
+import type { IncidentSnapshot } from '../core/incident.ts';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../app/context.ts';
 import { incidentSlug } from '../core/incident.ts';
@@ -86,10 +87,23 @@ export async function refreshIncidentHeader(deps: IncidentChannelDeps, incidentI
   try {
     const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
     const incident = chatRef && (await loadSnapshot(app.db, incidentId));
-    if (!chatRef || !incident) return;
+    if (chatRef && incident) await upsertIncidentHeader(deps, chatRef, incident);
+  } catch (e) {
+    logger.warn({ err: e, incidentId }, 'could not refresh the incident header');
+  }
+}
+
+/** Posts or edits the header of an incident already loaded, remembering its message id; failures are logged. */
+export async function upsertIncidentHeader(
+  deps: IncidentChannelDeps,
+  chatRef: { id: string; channelId: string; headerMessageId: string | null },
+  incident: IncidentSnapshot,
+): Promise<void> {
+  const { app, platform, logger } = deps;
+  try {
     const messageId = await platform.upsertHeader(chatRef.channelId, chatRef.headerMessageId ?? undefined, renderHeader(teamRenderContext(app, deps.i18n), incident));
     if (messageId !== chatRef.headerMessageId) await app.db.update(t.chatRef).set({ headerMessageId: messageId }).where(eq(t.chatRef.id, chatRef.id));
   } catch (e) {
-    logger.warn({ err: e, incidentId }, 'could not refresh the incident header');
+    logger.warn({ err: e, incidentId: incident.id }, 'could not refresh the incident header');
   }
 }

@@ -1,3 +1,5 @@
+import type { RenderContext } from '../chat/render.ts';
+import { teamRenderContext } from '../chat/incident-channel.ts';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { Cron } from 'croner';
 import type { AppContext } from '../app/context.ts';
@@ -18,13 +20,8 @@ const DIGEST_KEY = 'manager:digest';
 /** A SEV1/SEV2 first seen older than this is recorded silently rather than announced (a fresh deployment). */
 const STATUS_NEWS_MS = 60 * 60_000;
 
-export interface DigestContext {
-  i18n: I18n;
-  lang: string;
-  zone: string;
-  now: Date;
-  defaultReminderMinutes: number;
-}
+/** How a digest renders: the team's language and zone. */
+export type DigestContext = RenderContext;
 
 /** The lines describing one incident for managers: status, duration, impact, public updates. */
 export function digestLines(dc: DigestContext, incident: IncidentSnapshot): string[] {
@@ -68,7 +65,7 @@ export function renderDigest(dc: DigestContext, incidents: readonly IncidentSnap
 }
 
 export function digestContext(app: AppContext, i18n: I18n): DigestContext {
-  return { i18n, lang: app.settings.locales[0]!, zone: app.settings.teamTimeZone, now: app.clock.now(), defaultReminderMinutes: app.settings.updateReminderMinutes };
+  return teamRenderContext(app, i18n);
 }
 
 /** Posts the digest of open public incidents in the incidents channel. */

@@ -11,6 +11,7 @@ import { Dispatcher, type DispatchResult } from '../dispatcher.ts';
 import { errorMessage } from '../errors.ts';
 import { messageToText, type NeutralMessage } from '../message.ts';
 import { bodyIn, renderPreview } from '../render.ts';
+import { teamRenderContext } from '../incident-channel.ts';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   type AdaptiveCard,
@@ -185,7 +186,7 @@ export class TeamsBot {
     const { app, i18n } = this.deps;
     const found = await this.findUpdate(updateId);
     if (!found) return messageToCard({ text: i18n.t(lang)('errors.update_not_found') }, notes);
-    const rc = { i18n, lang, zone: app.settings.teamTimeZone, now: app.clock.now(), defaultReminderMinutes: app.settings.updateReminderMinutes };
+    const rc = teamRenderContext(app, i18n, lang);
     return messageToCard(renderPreview(rc, found.incident, found.update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }), notes);
   }
 
