@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type ChildProcess, fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { declareIncident } from '../src/app/declare-incident.ts';
 import { draftPublicUpdate } from '../src/app/draft-public-update.ts';
 import { importSubscribers } from '../src/app/import-subscribers.ts';
@@ -17,6 +15,7 @@ import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';
 import { loadPublishedUpdate, loadRecipients } from '../src/outbox/deliveries.ts';
 import { renderUpdateMail } from '../src/publish/email.ts';
+import type { ReceiverMessage } from './fixtures/receivers.ts';
 import type { BenchRow } from './run.ts';
 import { serverVersion, withScratchPostgres } from './support.ts';
 
@@ -28,60 +27,34 @@ const LIMIT_MS = 180_000;
 const POOL = { pool: true, maxConnections: 5 } as const;
 const FROM = 'Status <status@bench.example.com>';
 
-/** An SMTP sink on 127.0.0.1: accepts and discards, remembering each Message-ID and recipient. */
-async function smtpSink() {
-  const messageIds = new Map<string, number>();
-  const recipients = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    // Pooled clients keep connections open: close() must drop them, not wait.
-    closeTimeout: 100,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('latin1');
-        const head = raw.slice(0, Math.max(0, raw.indexOf('\r\n\r\n')));
-        const id = /^message-id:\s*(\S+)/im.exec(head)?.[1] ?? '(none)';
-        messageIds.set(id, (messageIds.get(id) ?? 0) + 1);
-        for (const r of session.envelope.rcptTo) recipients.set(r.address, (recipients.get(r.address) ?? 0) + 1);
-        done();
-      });
-    },
+/** The receivers in a child process of their own (bench/fixtures/receivers.ts), asked over IPC. */
+async function startReceivers() {
+  const child: ChildProcess = fork(join(import.meta.dirname, 'fixtures', 'receivers.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  const replies: Array<(m: ReceiverMessage) => void> = [];
+  const ready = new Promise<Extract<ReceiverMessage, { type: 'ready' }>>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`receivers exited (${code}) before they were ready`)));
+    replies.push((m) => (m.type === 'ready' ? resolve(m) : reject(new Error(`receivers: unexpected ${m.type}`))));
   });
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, messageIds, recipients, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** An HTTP receiver on 127.0.0.1 answering 200 at once, remembering each webhook-id and path. */
-async function webhookReceiver() {
-  const ids = new Map<string, number>();
-  const paths = new Set<string>();
-  const server: HttpServer = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const id = String(req.headers['webhook-id'] ?? '(none)');
-      ids.set(id, (ids.get(id) ?? 0) + 1);
-      paths.add(req.url ?? '');
-      res.writeHead(200, { 'content-length': '0' }).end();
+  child.on('message', (m: ReceiverMessage) => replies.shift()?.(m));
+  const ask = <T extends ReceiverMessage['type']>(type: T) =>
+    new Promise<Extract<ReceiverMessage, { type: T }>>((resolve) => {
+      replies.push((m) => resolve(m as Extract<ReceiverMessage, { type: T }>));
+      child.send({ type });
     });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  const { smtpUrl, hookBase } = await ready;
   return {
-    base: `http://127.0.0.1:${port}`,
-    ids,
-    paths,
+    smtpUrl,
+    hookBase,
+    stats: async () => (await ask('stats')).stats,
+    reset: async () => void (await ask('reset')),
     close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send({ type: 'close' });
       }),
   };
 }
@@ -102,8 +75,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-const duplicates = (m: Map<string, number>) => [...m.entries()].filter(([, n]) => n > 1);
-
 /**
  * One public update to 10,000 confirmed subscribers (5,000 email to a local SMTP sink,
  * 5,000 webhooks to a local receiver) on PostgreSQL, delivered by the server's own
@@ -114,8 +85,7 @@ export async function run(): Promise<BenchRow[]> {
   const deadline = performance.now() + LIMIT_MS;
   return (
     (await withScratchPostgres(async (url) => {
-      const sink = await smtpSink();
-      const hooks = await webhookReceiver();
+      const receivers = await startReceivers();
       const dir = mkdtempSync(join(tmpdir(), 'tsuiki-bench-fanout-'));
       const config = loadConfig({
         PORT: '0',
@@ -124,7 +94,7 @@ export async function run(): Promise<BenchRow[]> {
         DATABASE_URL: url,
         LOG_LEVEL: 'silent',
         LOCALES: 'en,ja',
-        SMTP_URL: sink.url,
+        SMTP_URL: receivers.smtpUrl,
         MAIL_FROM: FROM,
         PUBLIC_URL: 'https://status.bench.example.com',
         TRANSLATOR: 'none',
@@ -140,7 +110,7 @@ export async function run(): Promise<BenchRow[]> {
         const secret = `whsec_${Buffer.from('tsuiki-bench-fanout-secret-32by').toString('base64')}`;
         const lines = ['type,address,lang,time_zone,components,secret'];
         for (let i = 0; i < EMAILS; i++) lines.push(i % 2 ? `email,user${i}@bench.example.com,ja,Asia/Tokyo,,` : `email,user${i}@bench.example.com,en,Europe/Berlin,,`);
-        for (let i = 0; i < WEBHOOKS; i++) lines.push(`webhook,${hooks.base}/hook/${i},${i % 2 ? 'ja' : 'en'},,,${secret}`);
+        for (let i = 0; i < WEBHOOKS; i++) lines.push(`webhook,${receivers.hookBase}/hook/${i},${i % 2 ? 'ja' : 'en'},,,${secret}`);
         const imported = await withTimeout(
           importSubscribers(db, `${lines.join('\n')}\n`, { locales: config.locales, timeZones: config.timeZones, now: new Date() }),
           remaining(deadline, 'importing subscribers'),
@@ -197,17 +167,15 @@ export async function run(): Promise<BenchRow[]> {
         const retries = counts.filter((c) => c.target === 'email' || c.target === 'webhook').reduce((s, c) => s + c.retries, 0);
 
         // What the receivers saw: exactly one mail and one request per subscriber, no repeats.
-        const mailDups = duplicates(sink.messageIds);
-        const rcptDups = duplicates(sink.recipients);
-        const hookDups = duplicates(hooks.ids);
+        const seen = await receivers.stats();
         const problems = [
-          sink.messageIds.size !== EMAILS && `SMTP sink: ${sink.messageIds.size} distinct Message-IDs, expected ${EMAILS}`,
-          sink.recipients.size !== EMAILS && `SMTP sink: ${sink.recipients.size} distinct recipients, expected ${EMAILS}`,
-          mailDups.length > 0 && `SMTP sink: ${mailDups.length} Message-IDs received more than once (e.g. ${mailDups[0]![0]})`,
-          rcptDups.length > 0 && `SMTP sink: ${rcptDups.length} recipients got more than one mail`,
-          hooks.ids.size !== WEBHOOKS && `webhook receiver: ${hooks.ids.size} distinct webhook-ids, expected ${WEBHOOKS}`,
-          hooks.paths.size !== WEBHOOKS && `webhook receiver: ${hooks.paths.size} distinct URLs, expected ${WEBHOOKS}`,
-          hookDups.length > 0 && `webhook receiver: ${hookDups.length} webhook-ids received more than once`,
+          seen.distinctMessageIds !== EMAILS && `SMTP sink: ${seen.distinctMessageIds} distinct Message-IDs, expected ${EMAILS}`,
+          seen.distinctRecipients !== EMAILS && `SMTP sink: ${seen.distinctRecipients} distinct recipients, expected ${EMAILS}`,
+          seen.repeatedMessageIds.length > 0 && `SMTP sink: Message-IDs received more than once (e.g. ${seen.repeatedMessageIds[0]})`,
+          seen.repeatedRecipients > 0 && `SMTP sink: ${seen.repeatedRecipients} recipients got more than one mail`,
+          seen.distinctWebhookIds !== WEBHOOKS && `webhook receiver: ${seen.distinctWebhookIds} distinct webhook-ids, expected ${WEBHOOKS}`,
+          seen.distinctPaths !== WEBHOOKS && `webhook receiver: ${seen.distinctPaths} distinct URLs, expected ${WEBHOOKS}`,
+          seen.repeatedWebhookIds > 0 && `webhook receiver: ${seen.repeatedWebhookIds} webhook-ids received more than once`,
         ].filter(Boolean);
         if (problems.length > 0) throw new Error(`fanout: ${problems.join('; ')}`);
 
@@ -218,9 +186,8 @@ export async function run(): Promise<BenchRow[]> {
         const recipient = (await loadRecipients(db, [first!.id])).get(first!.id);
         if (!update || !recipient) throw new Error('baseline: published update or subscriber not found');
         const sample = renderUpdateMail(update, recipient, { from: FROM, publicUrl: config.publicUrl, i18n: server.runtime.i18n });
-        sink.messageIds.clear();
-        sink.recipients.clear();
-        const transport = nodemailer.createTransport({ url: sink.url, ...POOL } as never);
+        await receivers.reset();
+        const transport = nodemailer.createTransport({ url: receivers.smtpUrl, ...POOL } as never);
         const baselineStart = performance.now();
         try {
           await withTimeout(
@@ -245,13 +212,14 @@ export async function run(): Promise<BenchRow[]> {
         }
         const baselineMs = performance.now() - baselineStart;
         const baselineRate = EMAILS / (baselineMs / 1000);
-        if (sink.messageIds.size !== EMAILS || duplicates(sink.messageIds).length > 0) {
-          throw new Error(`baseline: sink received ${sink.messageIds.size} distinct mails, expected ${EMAILS}`);
+        const baselineSeen = await receivers.stats();
+        if (baselineSeen.distinctMessageIds !== EMAILS || baselineSeen.mails !== EMAILS) {
+          throw new Error(`baseline: sink received ${baselineSeen.mails} mails (${baselineSeen.distinctMessageIds} distinct), expected ${EMAILS}`);
         }
 
         console.log(
           `  fanout: PostgreSQL ${version}; publish ${Math.round(publishMs)} ms; all ${EMAILS + WEBHOOKS} delivered ${(totalMs / 1000).toFixed(1)} s after publish; ` +
-            `${retries} retries; received ${EMAILS} mails, ${hooks.ids.size} webhooks, no duplicates; baseline ${Math.round(baselineRate)} msg/s`,
+            `${retries} retries; received ${seen.mails} mails, ${seen.webhooks} webhooks, no duplicates; baseline ${Math.round(baselineRate)} msg/s`,
         );
         return [
           {
@@ -297,8 +265,7 @@ export async function run(): Promise<BenchRow[]> {
         ];
       } finally {
         await server.stop();
-        await sink.close();
-        await hooks.close();
+        await receivers.close();
         rmSync(dir, { recursive: true, force: true });
       }
     })) ?? []

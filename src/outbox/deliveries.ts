@@ -172,18 +172,46 @@ export type AttemptOutcome =
   | { state: 'dead'; error: string }
   | { state: 'failed'; error: string; retryAt: Date };
 
+/**
+ * Records outcomes while their rows are still open (a late duplicate changes nothing):
+ * one statement for every `delivered` of the batch and one per skip reason, one per
+ * retry or dead letter (each with its own time and error). Returns the ids recorded.
+ */
+export async function recordOutcomes(db: Db, outcomes: ReadonlyArray<{ id: string; outcome: AttemptOutcome }>, now: Date): Promise<Set<string>> {
+  const recorded = new Set<string>();
+  const groups = new Map<string, { set: Partial<typeof t.delivery.$inferInsert>; ids: string[] }>();
+  for (const { id, outcome } of outcomes) {
+    const key = outcome.state === 'delivered' ? 'delivered' : outcome.state === 'skipped' ? `skipped:${outcome.reason}` : `${outcome.state}:${id}`;
+    const group = groups.get(key) ?? { set: outcomeColumns(outcome, now), ids: [] };
+    group.ids.push(id);
+    groups.set(key, group);
+  }
+  for (const { set, ids } of groups.values()) {
+    const rows = await db
+      .update(t.delivery)
+      .set(set)
+      .where(and(inArray(t.delivery.id, ids), inArray(t.delivery.state, ['pending', 'failed'])))
+      .returning({ id: t.delivery.id });
+    for (const r of rows) recorded.add(r.id);
+  }
+  return recorded;
+}
+
 export async function recordOutcome(db: Db, deliveryId: string, outcome: AttemptOutcome, now: Date): Promise<boolean> {
-  const open = and(eq(t.delivery.id, deliveryId), inArray(t.delivery.state, ['pending', 'failed']));
-  const set =
-    outcome.state === 'delivered'
-      ? { state: 'delivered', deliveredAt: now, nextAttemptAt: null, lastError: null }
-      : outcome.state === 'skipped'
-        ? { state: 'skipped', nextAttemptAt: null, lastError: outcome.reason }
-        : outcome.state === 'dead'
-          ? { state: 'dead', nextAttemptAt: null, lastError: outcome.error }
-          : { state: 'failed', nextAttemptAt: outcome.retryAt, lastError: outcome.error };
-  const rows = await db.update(t.delivery).set(set).where(open).returning({ id: t.delivery.id });
-  return rows.length > 0;
+  return (await recordOutcomes(db, [{ id: deliveryId, outcome }], now)).has(deliveryId);
+}
+
+function outcomeColumns(outcome: AttemptOutcome, now: Date): Partial<typeof t.delivery.$inferInsert> {
+  switch (outcome.state) {
+    case 'delivered':
+      return { state: 'delivered', deliveredAt: now, nextAttemptAt: null, lastError: null };
+    case 'skipped':
+      return { state: 'skipped', nextAttemptAt: null, lastError: outcome.reason };
+    case 'dead':
+      return { state: 'dead', nextAttemptAt: null, lastError: outcome.error };
+    case 'failed':
+      return { state: 'failed', nextAttemptAt: outcome.retryAt, lastError: outcome.error };
+  }
 }
 
 /** Builds the item a channel receives. */

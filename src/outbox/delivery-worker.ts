@@ -1,8 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../db/client.ts';
 import { type PublishChannel, type PublishedUpdate, type Recipient, RetryableDeliveryError, type TargetName, TerminalDeliveryError } from '../publish/channel.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
-import { type AttemptOutcome, type ClaimedDelivery, claimDeliveries, loadPublishedUpdate, loadRecipients, recordOutcome, toItem } from './deliveries.ts';
+import { type AttemptOutcome, type ClaimedDelivery, claimDeliveries, loadPublishedUpdate, loadRecipients, recordOutcomes, toItem } from './deliveries.ts';
 import { createPollLoop, type PollLoop } from './loop.ts';
 import { type DeliveryReporter, reportProgress } from './progress.ts';
 
@@ -14,8 +15,9 @@ export interface DeliveryWorkerOptions {
   reporter?: DeliveryReporter;
   /** A claim's lifetime: longer than any single delivery may take. */
   leaseMs?: number;
+  /** Deliveries claimed at once. */
   batchSize?: number;
-  /** Deliveries in flight at once within a batch. */
+  /** Deliveries in flight at once. */
   concurrency?: number;
   intervalMs?: number;
   backoff?: BackoffPolicy;
@@ -30,33 +32,52 @@ export interface DeliveryWorker extends PollLoop {
   runOnce(): Promise<number>;
 }
 
+/** A claimed delivery with the subscriber it goes to (absent when unsubscribed since). */
+interface Work {
+  claimed: ClaimedDelivery;
+  recipient: Recipient | undefined;
+}
+
 /**
  * The delivery worker: every process runs one against the shared `delivery` table.
  * At-least-once per idempotency key: a delivery whose worker dies after the target
  * accepted it but before the outcome was written is attempted again once its lease
  * expires, with the same key (webhook-id, Message-ID), so targets can tell.
+ *
+ * While running, deliveries flow without a stop between batches: the next batch is
+ * claimed while the last quarter of the current one is still in flight, and outcomes are
+ * written by group commit (one statement for every delivery that finished while the
+ * previous write was under way), so the database costs a few statements per hundred
+ * deliveries instead of one per delivery, and no outcome waits for a timer.
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const leaseMs = options.leaseMs ?? 120_000;
+  const batchSize = options.batchSize ?? 250;
+  const concurrency = options.concurrency ?? 50;
+  const progressEveryMs = options.progressEveryMs ?? 2_000;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const onError = options.onError ?? (() => {});
   // Published updates do not change; their rendering inputs are cached per process.
-  const updates = new Map<string, PublishedUpdate | undefined>();
+  const updates = new Map<string, Promise<PublishedUpdate | undefined>>();
+  const recorder = createOutcomeRecorder(options.db, options.clock);
+  const progress = createProgressReporting(options, progressEveryMs, onError, (id) => getUpdate(id));
 
-  const getUpdate = async (id: string) => {
-    if (!updates.has(id)) {
+  const getUpdate = (id: string): Promise<PublishedUpdate | undefined> => {
+    let update = updates.get(id);
+    if (!update) {
       if (updates.size > 100) updates.delete(updates.keys().next().value!);
-      updates.set(id, await loadPublishedUpdate(options.db, id));
+      update = loadPublishedUpdate(options.db, id);
+      update.catch(() => updates.delete(id));
+      updates.set(id, update);
     }
-    return updates.get(id);
+    return update;
   };
 
-  const attempt = async (claimed: ClaimedDelivery, recipients: Map<string, Recipient>): Promise<AttemptOutcome> => {
+  const attempt = async ({ claimed, recipient }: Work): Promise<AttemptOutcome> => {
     const update = await getUpdate(claimed.updateId);
     if (!update) return { state: 'skipped', reason: 'update not published' };
     const channel = options.channels[claimed.target];
     if (!channel) return { state: 'skipped', reason: 'target not configured' };
-    const recipient = claimed.subscriberId ? recipients.get(claimed.subscriberId) : undefined;
     // Unsubscribed after the update was queued: honoured at once, nothing is sent.
     if (claimed.subscriberId && !recipient) return { state: 'skipped', reason: 'unsubscribed' };
     try {
@@ -71,40 +92,155 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   };
 
-  const runOnce = async (): Promise<number> => {
-    const claimed = await claimDeliveries(options.db, options.clock.now(), leaseMs, options.batchSize ?? 250);
-    if (claimed.length === 0) return 0;
+  const claim = async (): Promise<Work[]> => {
+    const claimed = await claimDeliveries(options.db, options.clock.now(), leaseMs, batchSize);
+    if (claimed.length === 0) return [];
     const recipients = await loadRecipients(options.db, [...new Set(claimed.flatMap((c) => (c.subscriberId ? [c.subscriberId] : [])))]);
-    let next = 0;
+    return claimed.map((c) => ({ claimed: c, recipient: c.subscriberId ? recipients.get(c.subscriberId) : undefined }));
+  };
+
+  /** Delivers what `next` hands out with `concurrency` lanes; resolves when it hands out nothing more. */
+  const deliverFrom = async (next: () => Promise<Work | undefined>): Promise<number> => {
+    let handled = 0;
     const lane = async () => {
-      while (next < claimed.length) {
-        const c = claimed[next++]!;
+      for (let work = await next(); work; work = await next()) {
+        handled += 1;
         try {
-          const outcome = await attempt(c, recipients);
-          await recordOutcome(options.db, c.id, outcome, options.clock.now());
+          await recorder.record(work.claimed.id, await attempt(work));
+          progress.touched(work.claimed.updateId);
         } catch (e) {
           // The database failed: the lease expires and the delivery is tried again.
           onError(e);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 50, claimed.length) }, lane));
-    if (options.reporter) {
-      for (const updateId of new Set(claimed.map((c) => c.updateId))) {
-        const update = await getUpdate(updateId);
-        if (!update) continue;
-        await reportProgress(
-          options.db,
-          options.reporter,
-          { updateId, incidentId: update.incidentId, incidentNumber: update.incidentNumber },
-          options.clock.now(),
-          options.progressEveryMs ?? 2_000,
-        ).catch(onError);
-      }
-    }
-    return claimed.length;
+    await Promise.all(Array.from({ length: concurrency }, lane));
+    await progress.flush();
+    return handled;
   };
 
-  const loop = createPollLoop(runOnce, { intervalMs: options.intervalMs ?? 1_000, onError });
+  /** One batch: claimed once, delivered whole. */
+  const runOnce = async (): Promise<number> => {
+    const batch = await claim();
+    return batch.length === 0 ? 0 : deliverFrom(async () => batch.shift());
+  };
+
+  /**
+   * Batch after batch until a claim finds nothing due. The next claim starts once a
+   * quarter of a batch is left to hand out, so lanes do not idle while it runs.
+   */
+  const runUntilEmpty = async (): Promise<number> => {
+    const queue: Work[] = [];
+    let claiming: Promise<void> | undefined;
+    let exhausted = false;
+    let failure: unknown;
+    const refill = () =>
+      (claiming ??= claim()
+        .then((batch) => {
+          if (batch.length === 0) exhausted = true;
+          queue.push(...batch);
+        })
+        .catch((e) => {
+          failure ??= e;
+          exhausted = true;
+        })
+        .finally(() => {
+          claiming = undefined;
+        }));
+    const next = async (): Promise<Work | undefined> => {
+      for (;;) {
+        if (!exhausted && queue.length <= batchSize / 4) void refill();
+        if (queue.length > 0) return queue.shift();
+        if (exhausted) return undefined;
+        await claiming;
+      }
+    };
+    const handled = await deliverFrom(next);
+    if (failure !== undefined) throw failure;
+    return handled;
+  };
+
+  const loop = createPollLoop(runUntilEmpty, { intervalMs: options.intervalMs ?? 1_000, onError });
   return { ...loop, runOnce };
+}
+
+/**
+ * Group commit for outcomes: the first outcome is written at once; those that arrive
+ * while a write is under way go together in the next one. `record` resolves when the
+ * outcome is in the database and rejects when its write failed.
+ */
+function createOutcomeRecorder(db: Db, clock: Clock) {
+  type Waiting = { id: string; outcome: AttemptOutcome; resolve: () => void; reject: (e: unknown) => void };
+  let pending: Waiting[] = [];
+  let writing = false;
+
+  const write = async () => {
+    writing = true;
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      try {
+        await recordOutcomes(db, batch, clock.now());
+        for (const w of batch) w.resolve();
+      } catch (e) {
+        for (const w of batch) w.reject(e);
+      }
+    }
+    writing = false;
+  };
+
+  return {
+    record(id: string, outcome: AttemptOutcome): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ id, outcome, resolve, reject });
+        if (!writing) void write();
+      });
+    },
+  };
+}
+
+/**
+ * Progress of the updates this worker touched: reported at most every `everyMs` while
+ * deliveries flow (without holding up a lane) and once more when the worker runs out of
+ * work, so whoever records the last outcome of an update posts its final summary.
+ */
+function createProgressReporting(
+  options: DeliveryWorkerOptions,
+  everyMs: number,
+  onError: (e: unknown) => void,
+  getUpdate: (id: string) => Promise<PublishedUpdate | undefined>,
+) {
+  const touched = new Set<string>();
+  let lastReport = performance.now();
+  let reporting: Promise<void> | undefined;
+
+  const report = async () => {
+    const reporter = options.reporter;
+    const ids = [...touched];
+    touched.clear();
+    lastReport = performance.now();
+    if (!reporter) return;
+    for (const updateId of ids) {
+      try {
+        const update = await getUpdate(updateId);
+        if (!update) continue;
+        const ref = { updateId, incidentId: update.incidentId, incidentNumber: update.incidentNumber };
+        await reportProgress(options.db, reporter, ref, options.clock.now(), everyMs);
+      } catch (e) {
+        onError(e);
+      }
+    }
+  };
+  const start = () => (reporting ??= report().finally(() => (reporting = undefined)));
+
+  return {
+    touched(updateId: string) {
+      touched.add(updateId);
+      if (!reporting && performance.now() - lastReport >= everyMs) void start();
+    },
+    async flush() {
+      await reporting;
+      if (touched.size > 0) await start();
+    },
+  };
 }

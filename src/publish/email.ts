@@ -39,46 +39,83 @@ export function unsubscribeUrl(publicUrl: string, token: string): string {
  * an incident refers to the same root id, so mail clients thread them together.
  */
 export function renderUpdateMail(update: PublishedUpdate, recipient: Recipient, settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>): RenderedMail {
+  return mailTemplate(update, recipient.lang, recipient.timeZone, settings)(recipient);
+}
+
+/** Renders what one update's mail says in one language and zone; the result fills in a subscriber. */
+type MailTemplate = (recipient: Pick<Recipient, 'id' | 'unsubscribeToken'>) => RenderedMail;
+
+function mailTemplate(update: PublishedUpdate, recipientLang: string, timeZone: string, settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>): MailTemplate {
   const { i18n } = settings;
-  const lang = i18n.languages.includes(recipient.lang) ? recipient.lang : i18n.languages[0]!;
+  const lang = i18n.languages.includes(recipientLang) ? recipientLang : i18n.languages[0]!;
   const tr = i18n.t(lang);
   const ref = `INC-${update.incidentNumber}`;
   const status = tr(`common:status.${update.status}`);
   const { body } = bodyFor(update, lang);
-  const time = i18n.formatDateTime(update.publishedAt, lang, recipient.timeZone, 'fullDateTime');
+  const time = i18n.formatDateTime(update.publishedAt, lang, timeZone, 'fullDateTime');
   const components = update.components.map((c) => `${componentName(c, lang)} (${tr(`common:impact.${c.impact}`)})`);
   const statusUrl = `${settings.publicUrl}/status/incidents/${update.incidentId}?lang=${encodeURIComponent(lang)}`;
-  const unsubscribe = unsubscribeUrl(settings.publicUrl, recipient.unsubscribeToken);
   const heading = tr('email:heading', { ref, title: update.incidentTitle });
   const lines = [
     tr('email:statusLine', { status }),
     tr('email:postedAt', { time }),
     ...(components.length ? [tr('email:components', { list: i18n.formatList(components, lang) })] : []),
   ];
-  const text = [heading, '', ...lines, '', body, '', tr('email:viewStatusPage', { url: statusUrl }), tr('email:unsubscribe', { url: unsubscribe }), ''].join('\n');
-  const html = `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"></head><body>
+  const textHead = [heading, '', ...lines, '', body, '', tr('email:viewStatusPage', { url: statusUrl })].join('\n');
+  // The unsubscribe line is the only part that differs between subscribers: split around it.
+  const [textBefore, textAfter] = splitAround(tr('email:unsubscribe', { url: URL_SLOT }));
+  const htmlHead = `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"></head><body>
 <h1 style="font-size:1.2em">${escapeHtml(heading)}</h1>
 ${lines.map((l) => `<p style="margin:0">${escapeHtml(l)}</p>`).join('\n')}
 <p style="white-space:pre-wrap">${escapeHtml(body)}</p>
 <p><a href="${escapeHtml(statusUrl)}">${escapeHtml(statusUrl)}</a></p>
-<p style="font-size:.8em"><a href="${escapeHtml(unsubscribe)}">${escapeHtml(tr('email:unsubscribeLink'))}</a></p>
+<p style="font-size:.8em"><a href="`;
+  const htmlTail = `">${escapeHtml(tr('email:unsubscribeLink'))}</a></p>
 </body></html>`;
   const domain = mailDomain(settings.from);
   const root = `<incident.${update.incidentId}@${domain}>`;
-  const messageId = `<update.${update.id}.${recipient.id}@${domain}>`;
   const first = update.firstUpdateId === update.id;
-  return {
-    subject: tr('email:subject', { ref, title: update.incidentTitle, status }),
-    text,
-    html,
-    messageId,
-    headers: {
-      'List-Unsubscribe': `<${unsubscribe}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      // Every mail of the incident points at one root id; clients thread on References.
-      ...(first ? { References: root } : { 'In-Reply-To': root, References: root }),
-      'Content-Language': lang,
-    },
+  const subject = tr('email:subject', { ref, title: update.incidentTitle, status });
+  // Every mail of the incident points at one root id; clients thread on References.
+  const threading: Record<string, string> = first ? { References: root } : { 'In-Reply-To': root, References: root };
+  return (recipient) => {
+    const unsubscribe = unsubscribeUrl(settings.publicUrl, recipient.unsubscribeToken);
+    return {
+      subject,
+      text: `${textHead}\n${textBefore}${unsubscribe}${textAfter}\n`,
+      html: `${htmlHead}${escapeHtml(unsubscribe)}${htmlTail}`,
+      messageId: `<update.${update.id}.${recipient.id}@${domain}>`,
+      headers: {
+        'List-Unsubscribe': `<${unsubscribe}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        ...threading,
+        'Content-Language': lang,
+      },
+    };
+  };
+}
+
+/** Stands in for the unsubscribe URL while a translation is rendered, then is cut out. */
+const URL_SLOT = '\u0000unsubscribe-url\u0000';
+
+function splitAround(rendered: string): [string, string] {
+  const at = rendered.indexOf(URL_SLOT);
+  if (at < 0) throw new Error('email:unsubscribe must contain {{url}}');
+  return [rendered.slice(0, at), rendered.slice(at + URL_SLOT.length)];
+}
+
+/** Mail templates of the updates being sent, per language and zone; a fan-out renders each once. */
+function createTemplateCache(settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>, size = 256) {
+  const cache = new Map<string, MailTemplate>();
+  return (update: PublishedUpdate, recipient: Recipient): RenderedMail => {
+    const key = `${update.id}\u0000${recipient.lang}\u0000${recipient.timeZone}`;
+    let template = cache.get(key);
+    if (!template) {
+      if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      template = mailTemplate(update, recipient.lang, recipient.timeZone, settings);
+      cache.set(key, template);
+    }
+    return template(recipient);
   };
 }
 
@@ -105,11 +142,12 @@ export interface EmailChannel extends PublishChannel {
 /** The email target: nodemailer's pooled SMTP transport, one message per subscriber. */
 export function createEmailChannel(settings: EmailSettings): EmailChannel {
   const transport = nodemailer.createTransport({ url: settings.smtpUrl, pool: true, maxConnections: settings.maxConnections ?? 5 } as never);
+  const render = createTemplateCache(settings);
   return {
     target: 'email',
     async deliver(item: DeliveryItem) {
       if (!item.recipient) throw new TerminalDeliveryError('email delivery without a subscriber');
-      const mail = renderUpdateMail(item.update, item.recipient, settings);
+      const mail = render(item.update, item.recipient);
       try {
         await transport.sendMail({
           from: settings.from,
