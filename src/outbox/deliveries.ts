@@ -69,13 +69,13 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims up to `limit` due deliveries for `leaseMs`. Only the oldest open delivery of each
+ * Claims up to `limit` due deliveries (of one target, when given) for `leaseMs`. Only the oldest open delivery of each
  * lane (incident × target × subscriber) is eligible, so a later update never overtakes an
  * earlier one at the same target; `FOR UPDATE SKIP LOCKED` lets several processes claim
  * side by side without waiting or taking the same row. A claim pushes `next_attempt_at`
  * to the end of the lease: a worker killed mid-delivery leaves rows that become due again.
  */
-export async function claimDeliveries(db: Db, now: Date, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimDeliveries(db: Db, now: Date, leaseMs: number, limit: number, target?: TargetName): Promise<ClaimedDelivery[]> {
   const at = now.toISOString();
   const until = new Date(now.getTime() + leaseMs).toISOString();
   const result = await db.execute(sql`
@@ -89,7 +89,7 @@ export async function claimDeliveries(db: Db, now: Date, leaseMs: number, limit:
         -- where a per-row NOT EXISTS rescanned the lane for every row: quadratic in a fan-out.
         select distinct on (h.incident_id, h.target, h.subscriber_id) h.id
         from delivery h
-        where h.state in ('pending', 'failed')
+        where h.state in ('pending', 'failed')${target ? sql` and h.target = ${target}` : sql``}
         order by h.incident_id, h.target, h.subscriber_id, h.created_at, h.id)
         and (d.next_attempt_at is null or d.next_attempt_at <= ${at}::timestamptz)
       order by d.created_at, d.id

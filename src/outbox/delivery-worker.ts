@@ -15,10 +15,10 @@ export interface DeliveryWorkerOptions {
   reporter?: DeliveryReporter;
   /** A claim's lifetime: longer than any single delivery may take. */
   leaseMs?: number;
-  /** Deliveries claimed at once. */
+  /** Deliveries of one target claimed at once. */
   batchSize?: number;
-  /** Deliveries in flight at once. */
-  concurrency?: number;
+  /** Deliveries in flight at once per target: one number for all, or per target (see DEFAULT_CONCURRENCY). */
+  concurrency?: number | Partial<Record<TargetName, number>>;
   intervalMs?: number;
   backoff?: BackoffPolicy;
   /** Least time between two edits of a progress message. */
@@ -32,6 +32,15 @@ export interface DeliveryWorker extends PollLoop {
   runOnce(): Promise<number>;
 }
 
+/**
+ * Deliveries in flight per target. Each target has lanes of its own (a bulkhead), so a
+ * target that hangs or crawls — webhook endpoints timing out, a slow SMTP relay — holds
+ * only its own lanes, never another target's. Email: twice the SMTP pool's connections,
+ * so the pool always has the next message ready; Statuspage: one (its API allows 1 req/s).
+ */
+export const DEFAULT_CONCURRENCY: Record<TargetName, number> = { email: 10, webhook: 40, chat: 8, announce: 2, statuspage: 1 };
+const TARGETS = Object.keys(DEFAULT_CONCURRENCY) as TargetName[];
+
 /** A claimed delivery with the subscriber it goes to (absent when unsubscribed since). */
 interface Work {
   claimed: ClaimedDelivery;
@@ -44,16 +53,18 @@ interface Work {
  * accepted it but before the outcome was written is attempted again once its lease
  * expires, with the same key (webhook-id, Message-ID), so targets can tell.
  *
- * While running, deliveries flow without a stop between batches: the next batch is
- * claimed while the last quarter of the current one is still in flight, and outcomes are
- * written by group commit (one statement for every delivery that finished while the
- * previous write was under way), so the database costs a few statements per hundred
- * deliveries instead of one per delivery, and no outcome waits for a timer.
+ * Each target runs its own loop with its own lanes (DEFAULT_CONCURRENCY). While it runs,
+ * deliveries flow without a stop between batches: the next batch is claimed while the
+ * last quarter of the current one is still in flight, and outcomes are written by group
+ * commit (one statement for every delivery that finished while the previous write was
+ * under way), so the database costs a few statements per hundred deliveries instead of
+ * one per delivery, and no outcome waits for a timer.
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const leaseMs = options.leaseMs ?? 120_000;
   const batchSize = options.batchSize ?? 250;
-  const concurrency = options.concurrency ?? 50;
+  const lanesFor = (target: TargetName) =>
+    typeof options.concurrency === 'number' ? options.concurrency : (options.concurrency?.[target] ?? DEFAULT_CONCURRENCY[target]);
   const progressEveryMs = options.progressEveryMs ?? 2_000;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const onError = options.onError ?? (() => {});
@@ -92,15 +103,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   };
 
-  const claim = async (): Promise<Work[]> => {
-    const claimed = await claimDeliveries(options.db, options.clock.now(), leaseMs, batchSize);
+  const claim = async (target: TargetName): Promise<Work[]> => {
+    const claimed = await claimDeliveries(options.db, options.clock.now(), leaseMs, batchSize, target);
     if (claimed.length === 0) return [];
     const recipients = await loadRecipients(options.db, [...new Set(claimed.flatMap((c) => (c.subscriberId ? [c.subscriberId] : [])))]);
     return claimed.map((c) => ({ claimed: c, recipient: c.subscriberId ? recipients.get(c.subscriberId) : undefined }));
   };
 
-  /** Delivers what `next` hands out with `concurrency` lanes; resolves when it hands out nothing more. */
-  const deliverFrom = async (next: () => Promise<Work | undefined>): Promise<number> => {
+  /** Delivers what `next` hands out with `lanes` lanes; resolves when it hands out nothing more. */
+  const deliverFrom = async (lanes: number, next: () => Promise<Work | undefined>): Promise<number> => {
     let handled = 0;
     const lane = async () => {
       for (let work = await next(); work; work = await next()) {
@@ -114,28 +125,33 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         }
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, lane));
-    await progress.flush();
+    await Promise.all(Array.from({ length: lanes }, lane));
     return handled;
   };
 
-  /** One batch: claimed once, delivered whole. */
+  /** One batch per target: claimed once, delivered whole. */
   const runOnce = async (): Promise<number> => {
-    const batch = await claim();
-    return batch.length === 0 ? 0 : deliverFrom(async () => batch.shift());
+    const counts = await Promise.all(
+      TARGETS.map(async (target) => {
+        const batch = await claim(target);
+        return batch.length === 0 ? 0 : deliverFrom(lanesFor(target), async () => batch.shift());
+      }),
+    );
+    await progress.flush();
+    return counts.reduce((a, b) => a + b, 0);
   };
 
   /**
    * Batch after batch until a claim finds nothing due. The next claim starts once a
    * quarter of a batch is left to hand out, so lanes do not idle while it runs.
    */
-  const runUntilEmpty = async (): Promise<number> => {
+  const runUntilEmpty = async (target: TargetName): Promise<number> => {
     const queue: Work[] = [];
     let claiming: Promise<void> | undefined;
     let exhausted = false;
     let failure: unknown;
     const refill = () =>
-      (claiming ??= claim()
+      (claiming ??= claim(target)
         .then((batch) => {
           if (batch.length === 0) exhausted = true;
           queue.push(...batch);
@@ -155,13 +171,24 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         await claiming;
       }
     };
-    const handled = await deliverFrom(next);
+    const handled = await deliverFrom(lanesFor(target), next);
+    // Out of work: whoever recorded an update's last outcome reports its final summary.
+    await progress.flush();
     if (failure !== undefined) throw failure;
     return handled;
   };
 
-  const loop = createPollLoop(runUntilEmpty, { intervalMs: options.intervalMs ?? 1_000, onError });
-  return { ...loop, runOnce };
+  const loops = TARGETS.map((target) => createPollLoop(() => runUntilEmpty(target), { intervalMs: options.intervalMs ?? 1_000, onError }));
+  return {
+    runOnce,
+    start: () => loops.forEach((loop) => loop.start()),
+    stop: async () => {
+      await Promise.all(loops.map((loop) => loop.stop()));
+    },
+    drain: async () => {
+      await Promise.all(loops.map((loop) => loop.drain()));
+    },
+  };
 }
 
 /**
