@@ -35,10 +35,11 @@ export interface DeliveryWorker extends PollLoop {
 /**
  * Deliveries in flight per target. Each target has lanes of its own (a bulkhead), so a
  * target that hangs or crawls — webhook endpoints timing out, a slow SMTP relay — holds
- * only its own lanes, never another target's. Email: twice the SMTP pool's connections,
- * so the pool always has the next message ready; Statuspage: one (its API allows 1 req/s).
+ * only its own lanes, never another target's. Email: five per SMTP pool connection, so
+ * the pool has the next message ready while lanes wait for their outcome to be written;
+ * Statuspage: one (its API allows 1 req/s).
  */
-export const DEFAULT_CONCURRENCY: Record<TargetName, number> = { email: 10, webhook: 40, chat: 8, announce: 2, statuspage: 1 };
+export const DEFAULT_CONCURRENCY: Record<TargetName, number> = { email: 25, webhook: 40, chat: 8, announce: 2, statuspage: 1 };
 const TARGETS = Object.keys(DEFAULT_CONCURRENCY) as TargetName[];
 
 /** A claimed delivery with the subscriber it goes to (absent when unsubscribed since). */

@@ -42,13 +42,24 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
  * retry, so a receiver drops a repeat; the timestamp is the attempt's, as the spec asks.
  */
 export function createWebhookChannel(options: { clock: Clock; publicUrl: string; timeoutMs?: number }): PublishChannel {
+  // Every subscriber of an update gets the same body: a fan-out serializes it once.
+  const bodies = new Map<string, string>();
+  const bodyOf = (update: PublishedUpdate) => {
+    let body = bodies.get(update.id);
+    if (body === undefined) {
+      if (bodies.size >= 64) bodies.delete(bodies.keys().next().value!);
+      body = JSON.stringify(webhookPayload(update, options.publicUrl));
+      bodies.set(update.id, body);
+    }
+    return body;
+  };
   return {
     target: 'webhook',
     async deliver(item: DeliveryItem) {
       const recipient = item.recipient;
       if (!recipient) throw new TerminalDeliveryError('webhook delivery without a subscriber');
       if (!recipient.secret) throw new TerminalDeliveryError(`webhook ${recipient.address} has no secret`);
-      const body = JSON.stringify(webhookPayload(item.update, options.publicUrl));
+      const body = bodyOf(item.update);
       const timestamp = Math.floor(options.clock.now().getTime() / 1000);
       await sendHttp(
         recipient.address,
