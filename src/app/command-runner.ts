@@ -14,6 +14,11 @@ export interface CommandMeta {
   idempotencyKey?: string;
   /** True when the command was said in the incident's own channel. */
   inIncidentChannel?: boolean;
+  /**
+   * Work queued in the command's own transaction (the outbox pattern), e.g. a platform's
+   * messages about it: committed with the writes or not at all, not run again on a replay.
+   */
+  enqueue?: (tx: Tx, write: { verb: string; incidentId: string | undefined }) => Promise<void>;
 }
 
 /** JSON-safe outcome of a write; stored with the receipt so a retry replays it. */
@@ -67,6 +72,7 @@ export async function runWrite<O extends Outcome>(
       incidentId: resultIncidentId,
       detail: { actorName: meta.actor.name, outcome },
     });
+    await meta.enqueue?.(tx, { verb, incidentId: resultIncidentId });
     return { outcome, replayed: false };
   });
 }

@@ -23,7 +23,7 @@ import { type Command, INCIDENT_VERBS } from '../core/command.ts';
 import { parseCommand } from '../core/command-parser.ts';
 import { formatEntryLine } from '../core/describe-entry.ts';
 import { DomainError } from '../core/errors.ts';
-import { type Actor, formatIncidentRef } from '../core/model.ts';
+import { type Actor, formatIncidentRef, isUuid, storable } from '../core/model.ts';
 import { compareEntries } from '../core/timeline.ts';
 import { findIncidentChatRef, findIncidentIdByChannel, findIncidentIdByNumber, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
@@ -35,6 +35,7 @@ import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from '
 import type { NeutralMessage, Reply } from './message.ts';
 import type { ChatPlatform } from './platform.ts';
 import { type RenderContext, renderHelp, renderList, renderPreview, renderSummary } from './render.ts';
+import type { TimelineLinks } from './timeline-link.ts';
 
 /** A command as any front end receives it. */
 export interface IncomingCommand {
@@ -46,6 +47,8 @@ export interface IncomingCommand {
   idempotencyKey?: string;
   /** Already parsed (a platform form's submission, e.g. Slack's declare modal): `text` is then not parsed. */
   command?: Command;
+  /** The platform's messages about a write, queued in the write's own transaction (see CommandMeta). */
+  enqueue?: CommandMeta['enqueue'];
 }
 
 /** A button press on a message the bot posted. */
@@ -57,6 +60,7 @@ export interface IncomingAction {
   idempotencyKey?: string;
   /** For edit_translation: the language and text typed. */
   translation?: { lang: string; body: string };
+  enqueue?: CommandMeta['enqueue'];
 }
 
 export interface DispatchResult {
@@ -74,6 +78,8 @@ export interface DispatcherDeps {
   platform: ChatPlatform;
   logger: Logger;
   metrics?: Metrics;
+  /** Signs links to an incident's full timeline, for a `timeline` reply a platform has to cut. */
+  timelineLinks?: TimelineLinks | undefined;
 }
 
 /**
@@ -89,7 +95,9 @@ export class Dispatcher {
   }
 
   /** Handles one command; never throws: every failure becomes a localized reply. */
-  async handle(input: IncomingCommand): Promise<DispatchResult> {
+  async handle(received: IncomingCommand): Promise<DispatchResult> {
+    // Platforms deliver strings PostgreSQL cannot store (NUL, lone surrogates): made storable, not refused.
+    const input = storable(received);
     const started = performance.now();
     let verb = 'unknown';
     try {
@@ -125,7 +133,11 @@ export class Dispatcher {
     const lang = input.actor.lang;
     const tr = i18n.t(lang);
     const rc = this.renderContext(lang);
-    const baseMeta: CommandMeta = { actor: input.actor, ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}) };
+    const baseMeta: CommandMeta = {
+      actor: input.actor,
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(input.enqueue ? { enqueue: input.enqueue } : {}),
+    };
     const only = (message: NeutralMessage): DispatchResult => ({ replies: [{ visibility: 'ephemeral', message }] });
 
     switch (command.verb) {
@@ -172,7 +184,8 @@ export class Dispatcher {
       const entries = [...incident.entries].sort(compareEntries);
       const title = tr('timeline.title', { ref: formatIncidentRef(incident.number), count: entries.length, zone: rc.zone });
       const lines = entries.length ? entries.map((e) => formatEntryLine(e, lang, rc.zone, i18n)) : [tr('timeline.empty')];
-      return only({ text: title, title, lines });
+      const fullTimelineUrl = this.deps.timelineLinks?.url(incident, lang);
+      return only({ text: title, title, lines, ...(fullTimelineUrl ? { fullTimelineUrl } : {}) });
     }
 
     const when = (iso: string) => i18n.formatDateTime(new Date(iso), lang, rc.zone);
@@ -285,18 +298,23 @@ export class Dispatcher {
   }
 
   /** Handles a button press on a preview: publish, cancel, or save a typed translation. */
-  async handleAction(input: IncomingAction): Promise<DispatchResult> {
+  async handleAction(received: IncomingAction): Promise<DispatchResult> {
+    const input = storable(received);
     const { app, i18n } = this.deps;
     const lang = input.actor.lang;
     const tr = i18n.t(lang);
     try {
       const channelIncidentId = await findIncidentIdByChannel(app.db, this.deps.platform.platform, input.channelId);
-      const [update] = await app.db.select({ incidentId: t.publicUpdate.incidentId }).from(t.publicUpdate).where(eq(t.publicUpdate.id, input.value));
+      // A button value that is not a uuid names no update (and PostgreSQL would reject the query).
+      const [update] = isUuid(input.value)
+        ? await app.db.select({ incidentId: t.publicUpdate.incidentId }).from(t.publicUpdate).where(eq(t.publicUpdate.id, input.value))
+        : [];
       if (!update) throw new DomainError('update_not_found', {});
       const meta: CommandMeta = {
         actor: input.actor,
         inIncidentChannel: channelIncidentId === update.incidentId,
         ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+        ...(input.enqueue ? { enqueue: input.enqueue } : {}),
       };
       if (input.actionId === 'edit_translation' && !input.translation) {
         return { replies: [], openForm: { kind: 'edit_translation', updateId: input.value } };
@@ -329,9 +347,20 @@ export class Dispatcher {
 
   /**
    * Shows the result where the incident lives and refreshes its header. The write has
-   * already committed, so a chat failure here is logged, never reported as "not recorded".
+   * already committed, so a failure here — chat, or the database going away right after the
+   * commit — is logged, never reported as "not recorded": the user still hears the result.
    */
   private async afterWrite(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string): Promise<Reply[]> {
+    try {
+      return await this.showResult(incidentId, inIncidentChannel, message, lang, previewUpdateId);
+    } catch (e) {
+      this.deps.logger.warn({ err: e, incidentId }, 'recorded, but could not show the result in the incident channel');
+      return [{ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message }];
+    }
+  }
+
+  /** What {@link afterWrite} does when nothing fails. */
+  private async showResult(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string): Promise<Reply[]> {
     const replies: Reply[] = [];
     const { app, platform, logger } = this.deps;
     // After commit, bounded by the translator's timeout: a language that fails stays missing

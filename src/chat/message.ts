@@ -11,6 +11,11 @@ export interface NeutralMessage {
   lines?: string[];
   fields?: { label: string; value: string }[];
   actions?: MessageAction[];
+  /**
+   * The incident's full timeline (a signed, expiring link): where a platform that has to cut
+   * this message sends the reader for the rest.
+   */
+  fullTimelineUrl?: string;
 }
 
 /** A button; `value` comes back to the dispatcher when it is pressed. */

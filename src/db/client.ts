@@ -69,6 +69,9 @@ function openPostgres(url: string, options: OpenOptions): Database {
   const client = postgres(url, {
     max: options.maxConnections ?? 10,
     onnotice: () => {},
+    // postgres.js waits up to 20 s between reconnects by default: a database that came back
+    // would stay "not ready" and commands would hang that long. Retry within a second instead.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1),
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {

@@ -1,5 +1,6 @@
 import type { ChatPlatform } from '../chat/platform.ts';
 import { ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
+import { timelineLinksFor } from '../chat/timeline-link.ts';
 import type { ServerPart, ServerPartFactory } from '../main.ts';
 import { createJobWorker, type JobHandler } from '../outbox/jobs.ts';
 import { createPollLoop } from '../outbox/loop.ts';
@@ -7,6 +8,7 @@ import { createUpstreamPoller } from '../upstream/poller.ts';
 import { announceStatusChanges, armDigest, DEFAULT_DIGEST_CRON, DIGEST_JOB, nextDigestAt, postDigest } from './digest.ts';
 import { registerPostmortemRoute } from './postmortem-route.ts';
 import { createReminderHandler, REMINDER_JOB, reconcileReminders } from './reminder-jobs.ts';
+import { registerTimelineRoute } from './timeline-route.ts';
 
 export interface ManagerPartOptions {
   /** Post through this platform only, instead of every platform registered on the runtime (tests). */
@@ -20,7 +22,7 @@ export interface ManagerPartOptions {
 }
 
 /**
- * Managers and vendors as one server part: the postmortem URL, the upstream poller, the
+ * Managers and vendors as one server part: the postmortem and timeline URLs, the upstream poller, the
  * reminder and digest jobs on the outbox's durable queue, and the SEV1/SEV2 status watcher.
  */
 export function createManagerPart(deps: Parameters<ServerPartFactory>[0], options: ManagerPartOptions = {}): ServerPart {
@@ -73,6 +75,15 @@ export function createManagerPart(deps: Parameters<ServerPartFactory>[0], option
     name: 'managers',
     routes(http) {
       registerPostmortemRoute(http, { db: app.db, i18n, languages: config.locales, adminToken: config.adminToken });
+      registerTimelineRoute(http, {
+        db: app.db,
+        i18n,
+        languages: config.locales,
+        teamTimeZone: config.teamTimeZone,
+        links: timelineLinksFor(runtime),
+        adminToken: config.adminToken,
+        now: () => app.clock.now(),
+      });
     },
     async start() {
       if (hasPlatform()) await armDigest(app, cron);

@@ -75,16 +75,26 @@ function button(action: MessageAction): Record<string, unknown> {
 
 /** Options of {@link renderMessage}. */
 export interface RenderOptions {
-  /** Says how much did not fit (`{count}` blocks left out); already localized. */
-  truncatedNote: (count: number) => string;
-  /** Where the whole content can be read when it did not fit (the incident's status page). */
-  moreUrl?: string;
+  /** Says how much did not fit (`count` characters left out) and, `withLink`, that the link below has it all; localized. */
+  truncatedNote: (count: number, withLink: boolean) => string;
+  /** Where the whole content can be read when it did not fit (the incident's full timeline). */
+  moreUrl?: string | undefined;
+}
+
+/** Characters of the text a block shows (entities counted as the one character they stand for). */
+function shownLength(block: Block): number {
+  const texts: string[] = [];
+  const text = (block.text as { text?: string } | undefined)?.text;
+  if (text) texts.push(text);
+  for (const f of (block.fields as { text: string }[] | undefined) ?? []) texts.push(f.text);
+  return texts.reduce((n, t) => n + [...t.replace(/&(?:amp|lt|gt);/g, '&')].length, 0);
 }
 
 /**
  * A neutral message as Block Kit: title → header, lines → mrkdwn sections (escaped, split at
  * 3,000 characters), fields → sections of ten fields, actions → one actions block. Past 50
- * blocks the tail is dropped for a note (and link); the buttons are always kept.
+ * blocks the tail is dropped for a note saying how many characters were left out, with a link
+ * to where they can be read when there is one; the buttons are always kept.
  */
 export function renderMessage(message: NeutralMessage, options: RenderOptions): SlackMessage {
   const body: Block[] = [];
@@ -110,9 +120,10 @@ export function renderMessage(message: NeutralMessage, options: RenderOptions): 
   const room = LIMITS.blocks - tail.length;
   if (body.length > room) {
     const kept = body.slice(0, room - 1);
-    const dropped = body.length - kept.length;
-    const note = escapeMrkdwn(options.truncatedNote(dropped));
-    const link = options.moreUrl ? ` <${options.moreUrl}>` : '';
+    const dropped = body.slice(room - 1).reduce((n, b) => n + shownLength(b), 0);
+    const note = escapeMrkdwn(options.truncatedNote(dropped, Boolean(options.moreUrl)));
+    // `&` in the query is written `&amp;` like any other text; Slack reads the URL back unescaped.
+    const link = options.moreUrl ? ` <${escapeMrkdwn(options.moreUrl)}>` : '';
     blocks = [...kept, { type: 'context', elements: [mrkdwn(truncate(note, LIMITS.sectionText - link.length) + link)] }];
   }
   return { text: truncate(escapeMrkdwn(message.text), LIMITS.text), blocks: [...blocks, ...tail] };

@@ -1,10 +1,11 @@
 import type { RequestListener } from 'node:http';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Dispatcher } from '../dispatcher.ts';
+import { timelineLinksFor } from '../timeline-link.ts';
 import { AfterAck } from './after-ack.ts';
 import { registerListeners } from './listeners/index.ts';
 import { createSlackClient } from './slack-client.ts';
@@ -65,8 +66,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 
   let bolt: App;
   let requestListener: RequestListener | undefined;
+  let socketMode: SocketModeReceiver | undefined;
   if (options.appToken) {
-    bolt = new App({ appToken: options.appToken, socketMode: true, authorize, logger: slackLogger, clientOptions });
+    // Built here rather than by Bolt (socketMode: true) to hold its client: stop() must wait for
+    // the socket to close. Its own copy of the options, since the Socket Mode client writes its
+    // reconnect retry policy (100 retries) into the object it is given.
+    socketMode = new SocketModeReceiver({ appToken: options.appToken, logger: slackLogger, installerOptions: { clientOptions: { ...clientOptions } } });
+    bolt = new App({ receiver: socketMode, authorize, logger: slackLogger, clientOptions });
   } else {
     if (!options.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
     // Acknowledge first (processBeforeResponse: false): Slack gets its 200 within milliseconds
@@ -92,7 +98,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   const context: SlackContext = {
     app: runtime.app,
-    dispatcher: new Dispatcher({ app: runtime.app, i18n: runtime.i18n, platform, logger: log, ...(options.metrics ? { metrics: options.metrics } : {}) }),
+    dispatcher: new Dispatcher({
+      app: runtime.app,
+      i18n: runtime.i18n,
+      platform,
+      logger: log,
+      timelineLinks: timelineLinksFor(runtime),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    }),
     platform,
     client,
     users: new SlackUsers(client, runtime.i18n, log),
@@ -112,11 +125,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     context,
     requestListener,
     async start() {
-      if (options.appToken) await bolt.start();
+      if (socketMode) await bolt.start();
     },
     async stop() {
+      // Socket Mode: stop taking envelopes first. One acknowledged after the drain would run while
+      // the database closes and be lost, since Slack never resends an acknowledged envelope.
+      // (Bolt's stop() only starts the close handshake; disconnect() resolves once it is done.)
+      if (socketMode) await socketMode.client.disconnect();
       await context.afterAck.drain();
-      if (options.appToken) await bolt.stop();
     },
   };
 }

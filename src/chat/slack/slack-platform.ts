@@ -38,10 +38,13 @@ export class SlackPlatform implements ChatPlatform {
     this.teamLang = deps.i18n.languages[0]!;
   }
 
-  /** A neutral message as Block Kit in the team's words for the truncation note. */
-  render(message: NeutralMessage, lang = this.teamLang, moreUrl?: string): SlackMessage {
+  /** A neutral message as Block Kit; a note in `lang` (and the message's timeline link) replaces what did not fit. */
+  render(message: NeutralMessage, lang = this.teamLang): SlackMessage {
     const t = this.deps.i18n.t(lang);
-    return renderMessage(message, { truncatedNote: (count) => t('slack:truncated', { count }), ...(moreUrl ? { moreUrl } : {}) });
+    return renderMessage(message, {
+      truncatedNote: (count, withLink) => t(withLink ? 'slack:truncatedLink' : 'slack:truncated', { count }),
+      moreUrl: message.fullTimelineUrl,
+    });
   }
 
   async openIncidentChannel(input: { number: number; title: string; slug: string; inviteUserIds: string[]; topic: string }): Promise<OpenedChannel> {

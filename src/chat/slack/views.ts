@@ -68,6 +68,16 @@ export function declareModal(i18n: I18n, lang: string, channelId: string): Modal
   };
 }
 
+/** A view's `private_metadata` (JSON we wrote when opening it); anything else reads as empty rather than throwing. */
+export function readPrivateMetadata(raw: string | undefined): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(raw || '{}');
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 const COMPONENT_ID = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** A declare form's fields, validated: the command to run, or the field errors to show in the modal. */

@@ -56,6 +56,17 @@ describe('renderMessage', () => {
     expect(note.elements[0]!.text).toMatch(/^\d+ more <https:\/\/tsuiki\.example\/status\/incidents\/x>$/);
   });
 
+  it.each([
+    [undefined, '44 more (no link)'],
+    ['https://tsuiki.example/incidents/1/timeline?lang=en&exp=1&sig=x', '44 more (link) <https://tsuiki.example/incidents/1/timeline?lang=en&amp;exp=1&amp;sig=x>'],
+  ])('counts the characters left out as typed, not as escaped (link %s)', (moreUrl, expected) => {
+    // 60 lines of `&&&&` (escaped: 20 characters each); 49 fit, 11 × 4 characters do not.
+    const lines = Array.from({ length: 60 }, () => '&&&&');
+    const out = renderMessage({ text: 't', lines }, { truncatedNote: (n, withLink) => `${n} more (${withLink ? 'link' : 'no link'})`, moreUrl });
+    const note = out.blocks.at(-1) as unknown as { elements: { text: string }[] };
+    expect(note.elements[0]!.text).toBe(expected);
+  });
+
   it('truncates a header past 150 characters and a button label past 75', () => {
     const out = renderMessage({ text: 't', title: 'T'.repeat(300), actions: [{ id: 'publish_update', label: 'P'.repeat(100), value: 'v' }] }, options);
     expect(((out.blocks[0] as unknown as { text: { text: string } }).text.text).length).toBe(150);

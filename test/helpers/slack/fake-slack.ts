@@ -6,6 +6,8 @@ import { webApiSpec } from './web-api-spec.ts';
 export interface RecordedCall {
   method: string;
   args: Record<string, unknown>;
+  /** For response_url posts: the id given to {@link FakeSlack.responseUrl}. */
+  responseId?: string;
 }
 
 /** A message as the fake workspace holds it. */
@@ -22,6 +24,8 @@ export interface FakeSlackOptions {
   users?: Record<string, { locale: string; name: string }>;
   /** Channel names that already exist in the workspace. */
   takenNames?: string[];
+  /** Socket Mode: the app-level token (`xapp-…`) and where `apps.connections.open` sends the app. */
+  socketMode?: { appToken: string; issueUrl: () => string };
 }
 
 /**
@@ -97,7 +101,7 @@ export class FakeSlack {
       const args = JSON.parse(raw) as Record<string, unknown>;
       const problem = blockProblem(args.blocks);
       if (problem) return this.reject('response_url', problem);
-      this.calls.push({ method: 'response_url', args });
+      this.calls.push({ method: 'response_url', args, responseId: decodeURIComponent(url.pathname.slice('/response/'.length)) });
       return { status: 200, body: { ok: true } };
     }
     const method = url.pathname.replace(/^\/api\//, '');
@@ -106,7 +110,13 @@ export class FakeSlack {
     if (raw && type.includes('application/json')) Object.assign(args, JSON.parse(raw));
     else if (raw) Object.assign(args, Object.fromEntries(new URLSearchParams(raw)));
 
-    if (req.headers.authorization !== `Bearer ${this.options.token}`) return this.reject(method, 'not_authed');
+    // apps.connections.open takes the app-level token and nothing else does, as on Slack.
+    const appLevel = method === 'apps.connections.open';
+    const token = appLevel ? this.options.socketMode?.appToken : this.options.token;
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      const wrongKind = req.headers.authorization === `Bearer ${appLevel ? this.options.token : this.options.socketMode?.appToken}`;
+      return this.reject(method, wrongKind ? 'not_allowed_token_type' : 'not_authed');
+    }
     const spec = webApiSpec().get(method);
     if (!spec) return this.reject(method, `unknown_method`);
     const unknown = Object.keys(args).filter((k) => !spec.params.has(k));
@@ -141,6 +151,8 @@ export class FakeSlack {
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     const fail = (error: string) => ({ ok: false, error });
     switch (method) {
+      case 'apps.connections.open':
+        return { ok: true, url: this.options.socketMode!.issueUrl() };
       case 'auth.test':
         return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'tsuiki', team_id: 'T00FAKE00BB', user_id: 'UBOT', bot_id: 'BBOT' };
       case 'users.info': {

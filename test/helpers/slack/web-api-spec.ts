@@ -24,6 +24,7 @@ interface OpenApi {
  */
 const NEWER_METHODS: Record<string, { file: string; iface: string }> = {
   'bookmarks.add': { file: 'bookmarks.d.ts', iface: 'BookmarksAddArguments' },
+  'apps.connections.open': { file: 'apps.d.ts', iface: 'AppsConnectionsOpenArguments' },
 };
 
 let cache: Map<string, MethodSpec> | undefined;
@@ -62,6 +63,10 @@ function argumentsOf(file: string, iface: string): { params: Set<string>; requir
   for (const m of source.matchAll(/interface (\w+)(?:<[^>]*>)?(?:\s+extends\s+([^{]+))?\s*\{([^}]*)\}/g)) {
     const parents = (m[2] ?? '').split(/,(?![^<]*>)/).map((p) => p.trim().replace(/^Partial<(\w+)>$/, '$1?').replace(/<.*$/, '')).filter(Boolean);
     interfaces.set(m[1]!, { parents, body: m[3]! });
+  }
+  // `type X = OptionalArgument<Y>`: Y's properties, all optional (`object`: none at all).
+  for (const m of source.matchAll(/type (\w+) = OptionalArgument<(\w+)>;/g)) {
+    interfaces.set(m[1]!, { parents: m[2] === 'object' ? [] : [`${m[2]}?`], body: '' });
   }
   const params = new Set<string>();
   const required = new Set<string>();

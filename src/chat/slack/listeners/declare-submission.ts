@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import * as t from '../../../db/schema.ts';
 import { answering, type ReplyTarget, sendReplies } from '../replies.ts';
 import type { SlackContext } from '../slack-context.ts';
-import { readDeclareForm, type ViewValues } from '../views.ts';
+import { readDeclareForm, readPrivateMetadata, type ViewValues } from '../views.ts';
 
 /**
  * The declare form submitted: invalid fields are answered in the modal itself
@@ -10,7 +10,8 @@ import { readDeclareForm, type ViewValues } from '../views.ts';
  */
 export function declareSubmission(ctx: SlackContext) {
   return async ({ body, view, ack }: SlackViewMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    const meta = JSON.parse(view.private_metadata || '{}') as { channelId?: string; lang?: string };
+    const metadata = readPrivateMetadata(view.private_metadata);
+    const meta = { channelId: typeof metadata.channelId === 'string' ? metadata.channelId : undefined, lang: typeof metadata.lang === 'string' ? metadata.lang : undefined };
     const lang = ctx.i18n.pick(meta.lang);
     // With a component catalog, names outside it are refused in the form rather than after it closed.
     const known = ctx.app.settings.strictComponents

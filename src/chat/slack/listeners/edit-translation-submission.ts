@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { Reply } from '../../message.ts';
 import { answering, type ReplyTarget, sendReplies } from '../replies.ts';
 import type { SlackContext } from '../slack-context.ts';
-import { readTranslationForm, type ViewValues } from '../views.ts';
+import { readPrivateMetadata, readTranslationForm, type ViewValues } from '../views.ts';
 import { findUpdate } from './preview-actions.ts';
 
 /** The Edit translation form submitted: each changed language is saved as a human translation. */
@@ -12,12 +12,12 @@ export function editTranslationSubmission(ctx: SlackContext) {
     const trigger = (body as { trigger_id?: string }).trigger_id;
     if (!ctx.afterAck.claim(trigger && `trigger:${trigger}`)) return;
     await ctx.afterAck.run(async () => {
-      const meta = JSON.parse(view.private_metadata || '{}') as { updateId?: string; channelId?: string };
-      if (!meta.updateId || !meta.channelId) return;
+      const { updateId, channelId } = readPrivateMetadata(view.private_metadata);
+      if (typeof updateId !== 'string' || typeof channelId !== 'string' || !updateId || !channelId) return;
       const actor = await ctx.users.actor(body.user.id, body.user.name);
-      const target: ReplyTarget = { channelId: meta.channelId, userId: body.user.id, lang: actor.lang };
+      const target: ReplyTarget = { channelId, userId: body.user.id, lang: actor.lang };
       await answering(ctx, target, async () => {
-        const update = await findUpdate(ctx, meta.updateId!);
+        const update = await findUpdate(ctx, updateId);
         if (!update) return;
         const changes = readTranslationForm(view.state.values as ViewValues, update, ctx.app.settings.locales);
         let last: Reply[] = [];
@@ -27,7 +27,7 @@ export function editTranslationSubmission(ctx: SlackContext) {
             actionId: 'edit_translation',
             value: update.id,
             actor,
-            channelId: meta.channelId!,
+            channelId,
             translation: change,
             ...(trigger ? { idempotencyKey: `${trigger}:${change.lang}` } : {}),
           });

@@ -23,7 +23,8 @@ export function slashCommand(ctx: SlackContext) {
           return;
         }
         await sendReplies(ctx, result.replies, target);
-        if (result.incidentId) await inviteAssignee(ctx, command.text, result.incidentId);
+        // After the answer: the role is recorded, so a failure here must not reach the user as "not recorded".
+        if (result.incidentId) await inviteAssignee(ctx, command.text, result.incidentId).catch((e: unknown) => ctx.logger.warn({ err: e }, 'could not invite the assignee'));
       });
     });
   };

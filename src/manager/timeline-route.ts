@@ -1,0 +1,105 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import type { TimelineLinks } from '../chat/timeline-link.ts';
+import { timelinePath } from '../chat/timeline-link.ts';
+import { formatIncidentRef } from '../core/model.ts';
+import type { Db } from '../db/client.ts';
+import { findIncidentIdByNumber, loadSnapshot } from '../db/incident-repository.ts';
+import type { App, AppEnv } from '../http.ts';
+import type { I18n } from '../i18n.ts';
+import { acceptedLanguages } from '../status-page/routes.ts';
+import { renderTimelineHtml, renderTimelineMarkdown, renderTimelineMessage } from './timeline-page.ts';
+
+export interface TimelineRouteDeps {
+  db: Db;
+  i18n: I18n;
+  languages: readonly string[];
+  /** The team's zone: entries read as the responders lived them. */
+  teamTimeZone: string;
+  /** Checks signed links; undefined when no secret to sign with is configured (only the token opens then). */
+  links: TimelineLinks | undefined;
+  /** ADMIN_TOKEN: as a bearer it opens any incident's timeline without a link. */
+  adminToken: string | undefined;
+  now: () => Date;
+}
+
+type Format = 'html' | 'markdown';
+
+// Internal pages: never cached, never indexed, never leaking their signed URL in a Referer;
+// user text is escaped, and the policy refuses scripts should anything slip through.
+const PRIVATE_HEADERS = {
+  'Cache-Control': 'private, no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Robots-Tag': 'noindex, nofollow',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `GET /incidents/:number/timeline` (HTML) and `…/timeline.md` (Markdown): one incident's
+ * full internal timeline, where a chat message that had to be cut links to. Opened by a
+ * signed link (`exp`, `sig`; see chat/timeline-link.ts) or `Authorization: Bearer <ADMIN_TOKEN>`;
+ * anything else is 403 before the incident is even looked up, so numbers cannot be probed.
+ * Language: `?lang=`, else Accept-Language, else the team's.
+ */
+export function registerTimelineRoute(app: App, deps: TimelineRouteDeps): void {
+  const langOf = (c: Context<AppEnv>): string => {
+    const asked = c.req.query('lang');
+    if (asked && deps.languages.includes(asked)) return asked;
+    for (const tag of acceptedLanguages(c.req.header('accept-language'))) {
+      const found = deps.languages.find((l) => l.toLowerCase() === tag) ?? deps.languages.find((l) => l.toLowerCase() === tag.split('-')[0]);
+      if (found) return found;
+    }
+    return deps.languages[0]!;
+  };
+
+  const handler = (format: Format) => async (c: Context<AppEnv>) => {
+    const lang = langOf(c);
+    const t = deps.i18n.t(lang);
+    const raw = c.req.param('number') ?? '';
+    const number = /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
+    const ref = formatIncidentRef(number ?? 0);
+    const answer = (status: 403 | 404, title: string, message: string) => {
+      const headers = { ...PRIVATE_HEADERS, 'Content-Language': lang };
+      return format === 'html'
+        ? c.html(renderTimelineMessage({ lang }, title, message), status, headers)
+        : c.text(`${message}\n`, status, headers);
+    };
+
+    const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
+    const admin = Boolean(deps.adminToken && bearer && sameSecret(bearer, deps.adminToken));
+    let expires: Date | undefined;
+    if (!admin) {
+      const check = number !== undefined && deps.links ? deps.links.check(number, c.req.query('exp'), c.req.query('sig')) : ({ ok: false, reason: 'invalid' } as const);
+      if (!check.ok) {
+        const message =
+          check.reason === 'expired'
+            ? t('manager:http.linkExpired', { time: deps.i18n.formatDateTime(check.expires, lang, deps.teamTimeZone, 'fullDateTime') })
+            : t('manager:http.linkInvalid');
+        return answer(403, t('manager:http.forbidden'), message);
+      }
+      expires = check.expires;
+    }
+    const incidentId = number !== undefined ? await findIncidentIdByNumber(deps.db, number) : undefined;
+    const incident = incidentId ? await loadSnapshot(deps.db, incidentId) : undefined;
+    if (!incident) return answer(404, t('manager:http.noIncident', { ref }), t('manager:http.noIncident', { ref }));
+
+    const ctx = { i18n: deps.i18n, lang, zone: deps.teamTimeZone, now: deps.now(), expires };
+    const headers = { ...PRIVATE_HEADERS, 'Content-Language': lang, Vary: 'Accept-Language, Authorization' };
+    if (format === 'markdown') {
+      return c.body(renderTimelineMarkdown(incident, ctx), 200, { ...headers, 'Content-Type': 'text/markdown; charset=utf-8' });
+    }
+    // The Markdown copy opens with the same signature (relative, so it works behind any host).
+    const query = new URLSearchParams({ lang, ...(admin ? {} : { exp: c.req.query('exp')!, sig: c.req.query('sig')! }) });
+    return c.html(renderTimelineHtml(incident, { ...ctx, markdownHref: `${timelinePath(incident.number, 'markdown')}?${query}` }), 200, headers);
+  };
+
+  app.get('/incidents/:number/timeline', handler('html'));
+  app.get('/incidents/:number/timeline.md', handler('markdown'));
+}
