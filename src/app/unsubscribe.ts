@@ -9,7 +9,8 @@ import * as t from '../db/schema.ts';
  * already in a worker's hands finishes). False when no subscriber holds the token.
  */
 export async function unsubscribeByToken(db: Db, token: string, now: Date): Promise<boolean> {
-  if (!token) return false;
+  // Tokens are base64url; anything else holds no subscriber (and a NUL would make PostgreSQL refuse the query).
+  if (!/^[A-Za-z0-9_-]{1,256}$/.test(token)) return false;
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(t.subscriber)

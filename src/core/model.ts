@@ -56,6 +56,29 @@ export type Platform = (typeof PLATFORMS)[number];
 export const MAX_TEXT_LENGTH = 3000;
 export const MAX_TITLE_LENGTH = 200;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a value can be a row id (incidents, updates): anything else names no row, and PostgreSQL would refuse to compare it. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A string PostgreSQL can store: `text` has no place for U+0000 and `jsonb` none for a lone
+ * surrogate, so each becomes U+FFFD (what any UTF-8 encoder makes of a lone surrogate);
+ * everything else is kept as typed. Applied to plain objects and arrays, every string in them.
+ */
+export function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storable(v)])) as T;
+  }
+  return value;
+}
+
 /** Who issued a command, as the chat platform identifies them. */
 export interface Actor {
   platform: Platform;

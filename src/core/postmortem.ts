@@ -22,12 +22,14 @@ const DEFAULT_QUESTIONS = ['wentWell', 'wentWrong', 'lucky', 'faster'] as const;
 
 /**
  * User text made safe for one Markdown line or table cell: newlines become spaces, characters
- * that open code, HTML, links, headings or cells are escaped, and so is anything that would
- * open a block (list, quote, fence, setext underline) at the start of a container.
+ * that open code, HTML, entities (`&lt;` typed must not show as `<`), links, headings or cells
+ * are escaped, and so is anything that would open a block (list, quote, fence, setext
+ * underline) at the start of a container.
  */
 export function escapeMarkdown(text: string): string {
   const flat = text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim();
-  const escaped = flat.replace(/[\\`<>[\]|#]/g, '\\$&');
+  // `&` only where it would start an entity or character reference; elsewhere it is literal already.
+  const escaped = flat.replace(/[\\`<>[\]|#]|&(?=#?[a-z0-9]+;)/gi, '\\$&');
   return escaped.replace(/^[-+=*_~]/, '\\$&').replace(/^(\d+)([.)])/, '$1\\$2');
 }
 

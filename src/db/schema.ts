@@ -459,3 +459,77 @@ export const incidentDigestState = pgTable('incident_digest_state', {
   status: text('status').notNull(),
   postedAt: ts('posted_at').notNull(),
 });
+
+/**
+ * Every Teams conversation tsuiki posts into from its queue, with what the Bot Framework
+ * connector needs to reach it without anyone's turn (service URL, conversation, tenant, bot)
+ * and the live header card's activity id, so a worker still reaches it — and edits the same
+ * header — after a restart. An incident's row starts `opening`: its Graph channel or thread
+ * is made by the worker, never inside the HTTP turn.
+ */
+export const teamsConversation = pgTable(
+  'teams_conversation',
+  {
+    id: uuid('id').primaryKey(),
+    incidentId: uuid('incident_id').references(() => incident.id),
+    purpose: text('purpose').notNull(),
+    state: text('state').notNull(),
+    serviceUrl: text('service_url').notNull(),
+    tenantId: text('tenant_id'),
+    botId: text('bot_id').notNull(),
+    botName: text('bot_name'),
+    teamId: text('team_id'),
+    // The Teams channel (`19:…@thread.tacv2`); null in personal and group chats.
+    channelId: text('channel_id'),
+    // True when tsuiki created the channel (Graph): every thread in it belongs to the incident.
+    ownsChannel: boolean('owns_channel').notNull().default(false),
+    // Where posts go: a thread (`<channel>;messageid=<root>`), a channel or a chat; null while opening.
+    conversationId: text('conversation_id'),
+    rootActivityId: text('root_activity_id'),
+    headerActivityId: text('header_activity_id'),
+    // Bumped on every change to the incident; the header is sent until the sent version catches up.
+    headerVersion: integer('header_version').notNull().default(0),
+    headerSentVersion: integer('header_sent_version').notNull().default(0),
+    // While one worker sends here; keeps two processes from posting the same message twice.
+    leasedUntil: ts('leased_until'),
+    // No sends before this after a failure (the connector's Retry-After, or backoff), however
+    // often new messages re-arm the send job.
+    retryAt: ts('retry_at'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('teams_conversation_incident_idx').on(t.incidentId),
+    uniqueIndex('teams_conversation_conversation_idx').on(t.conversationId),
+    index('teams_conversation_channel_idx').on(t.channelId),
+    check('teams_conversation_purpose_check', sql`${t.purpose} in ('incident', 'incidents', 'channel')`),
+    check('teams_conversation_state_check', sql`${t.state} in ('opening', 'open', 'failed')`),
+  ],
+);
+
+/**
+ * A message queued for a Teams conversation; its id is what `post` returns and `update`
+ * takes. Sent in `seq` order by one worker at a time; `activityId` once Teams has it, so a
+ * retried send edits it instead of posting it again.
+ */
+export const teamsMessage = pgTable(
+  'teams_message',
+  {
+    id: uuid('id').primaryKey(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => teamsConversation.id),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    activity: jsonb('activity').$type<Record<string, unknown>>().notNull(),
+    activityId: text('activity_id'),
+    version: integer('version').notNull().default(1),
+    sentVersion: integer('sent_version').notNull().default(0),
+    // Teams refused it for good (4xx): not retried, and no longer holding up later messages.
+    failedAt: ts('failed_at'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [index('teams_message_conversation_idx').on(t.conversationId, t.seq)],
+);

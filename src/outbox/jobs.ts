@@ -14,7 +14,8 @@
  *   claims use `FOR UPDATE SKIP LOCKED` and a lease, so a job runs in one process at a time
  *   and a job held by a killed process runs again once its lease expires (at-least-once:
  *   handlers must be idempotent). A throwing handler is retried with exponential backoff
- *   and jitter; after `backoff.maxAttempts` the job is `dead` and `onDead` is told.
+ *   and jitter; after `backoff.maxAttempts` the job is `dead` and `onDead` is told. An error
+ *   carrying a numeric `retryAfterMs` (a target's `Retry-After`) sets a floor on that delay.
  * - A handler may reschedule its own key (`scheduleJob` with the same key): the new
  *   schedule wins over the run that is finishing, because every schedule bumps `version`
  *   and a run completes only the version it claimed.
@@ -159,7 +160,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       if (dead.length > 0) options.onDead?.(job, message);
       return;
     }
-    const delay = retryDelay(job.attempt, backoff, undefined, options.random);
+    const delay = retryDelay(job.attempt, backoff, retryAfterOf(error), options.random);
     await options.db
       .update(j)
       .set({ runAt: new Date(options.clock.now().getTime() + delay), leasedUntil: null, lastError: message, updatedAt: sql`now()` })
@@ -184,4 +185,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   const loop = createPollLoop(runDue, { intervalMs: options.intervalMs ?? 1_000, onError: (e) => onError(e) });
   return { ...loop, runDue };
+}
+
+/** A handler error's `retryAfterMs` (e.g. from a 429's `Retry-After`), when it has one. */
+function retryAfterOf(error: unknown): number | undefined {
+  const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }

@@ -65,15 +65,21 @@ function buildFeed(data: StatusData, ctx: PageContext): Feed {
   return feed;
 }
 
+// XML 1.0 has no way to write C0 controls other than tab, CR and LF, nor U+FFFE/U+FFFF (its
+// `Char` production, not even as character references): one in a title would make the whole
+// feed unreadable to a strict XML parser, so each becomes U+FFFD.
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
 /** Atom 1.0 feed of incidents in one language. */
 export function renderAtom(data: StatusData, ctx: PageContext): string {
   // The library writes no xml:lang; Atom readers take the feed's language from it.
   return buildFeed(data, ctx)
     .atom1()
-    .replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeText(ctx.lang)}">`);
+    .replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeText(ctx.lang)}">`)
+    .replace(NOT_XML, '\uFFFD');
 }
 
 /** RSS 2.0 feed of incidents in one language. */
 export function renderRss(data: StatusData, ctx: PageContext): string {
-  return buildFeed(data, ctx).rss2();
+  return buildFeed(data, ctx).rss2().replace(NOT_XML, '\uFFFD');
 }

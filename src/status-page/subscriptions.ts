@@ -29,7 +29,8 @@ export interface SubscriptionDeps {
   limiter: RateLimiter;
 }
 
-const EMAIL = /^[^\s@<>()"',;:\\]+@[^\s@<>()"',;:\\]+\.[^\s@<>()"',;:\\]+$/;
+// No control characters either: a NUL would make PostgreSQL refuse the row (and nobody's address has one).
+const EMAIL = /^[^\s@<>()"',;:\\\u0000-\u001f\u007f]+@[^\s@<>()"',;:\\\u0000-\u001f\u007f]+\.[^\s@<>()"',;:\\\u0000-\u001f\u007f]+$/;
 
 /** Addresses are compared case-insensitively: one person, one row. */
 export function normalizeEmail(raw: string): string | undefined {

@@ -136,6 +136,28 @@ describeDb('scheduled jobs', () => {
     expect(runs).toHaveLength(1);
   });
 
+  it("waits at least a failing handler's retryAfterMs (a target's Retry-After) before the retry", async () => {
+    const kind = uniq('k');
+    const key = uniq('key');
+    const clock = new ManualClock(T0);
+    let calls = 0;
+    const throttled = Object.assign(new Error('429'), { retryAfterMs: 30_000 });
+    const worker = createJobWorker({
+      db: database.db,
+      clock,
+      handlers: { [kind]: async () => void (calls += 1, calls === 1 ? (() => { throw throttled; })() : undefined) },
+      backoff: { baseMs: 1000, maxMs: 10_000, maxAttempts: 3 },
+      random: () => 1,
+    });
+    await scheduleJob(database.db, { kind, key, runAt: T0 });
+    await worker.runDue();
+    clock.advance(29_999);
+    expect(await worker.runDue()).toBe(0); // the backoff alone (1 s) would have run it by now
+    clock.advance(1);
+    expect(await worker.runDue()).toBe(1);
+    expect(calls).toBe(2);
+  });
+
   it('claims only the kinds it handles', async () => {
     const mine = uniq('k');
     const { runs, handlers } = recorder(mine);

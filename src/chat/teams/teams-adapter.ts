@@ -31,10 +31,10 @@ export interface TeamsAuthOverrides {
 }
 
 /**
- * botbuilder's CloudAdapter with Bot Framework authentication: every incoming activity must
- * carry a channel token once an app id is set (single- or multi-tenant per `MicrosoftAppType`).
+ * Bot Framework authentication per the Microsoft app settings: it checks the channel token of
+ * every incoming activity and mints the tokens of outgoing connector calls.
  */
-export function createCloudAdapter(settings: TeamsAppSettings, logger: Logger, overrides: TeamsAuthOverrides = {}): CloudAdapter {
+export function createBotAuthentication(settings: TeamsAppSettings, overrides: TeamsAuthOverrides = {}): ConfigurationBotFrameworkAuthentication {
   const options: ConfigurationBotFrameworkAuthenticationOptions = {
     ...(settings.appId ? { MicrosoftAppId: settings.appId } : {}),
     ...(settings.appPassword ? { MicrosoftAppPassword: settings.appPassword } : {}),
@@ -50,7 +50,20 @@ export function createCloudAdapter(settings: TeamsAppSettings, logger: Logger, o
       MicrosoftAppType: settings.appType ?? 'MultiTenant',
       MicrosoftAppTenantId: settings.tenantId ?? '',
     });
-  const adapter = new CloudAdapter(new TokenCheckingAuthentication(options, credentials));
+  return new TokenCheckingAuthentication(options, credentials);
+}
+
+/**
+ * botbuilder's CloudAdapter with Bot Framework authentication: every incoming activity must
+ * carry a channel token once an app id is set (single- or multi-tenant per `MicrosoftAppType`).
+ */
+export function createCloudAdapter(
+  settings: TeamsAppSettings,
+  logger: Logger,
+  overrides: TeamsAuthOverrides = {},
+  auth: ConfigurationBotFrameworkAuthentication = createBotAuthentication(settings, overrides),
+): CloudAdapter {
+  const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     // The dispatcher answers every domain failure itself; reaching here is a bug or a connector outage.
     logger.error({ err: error, activityType: context.activity.type }, 'teams turn failed');

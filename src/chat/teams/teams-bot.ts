@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { ActivityTypes, type CloudAdapter, TurnContext } from 'botbuilder';
+import { ActivityTypes, TurnContext } from 'botbuilder';
+import type { CommandMeta } from '../../app/command-runner.ts';
 import type { AppContext } from '../../app/context.ts';
 import type { Actor } from '../../core/model.ts';
 import { loadSnapshot } from '../../db/incident-repository.ts';
@@ -22,18 +23,17 @@ import {
   messageToCard,
   translationFormCard,
 } from './cards.ts';
-import { channelOf, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
-import type { GraphClient } from './graph-client.ts';
-import { referenceOf, TeamsPlatform } from './teams-platform.ts';
+import { type ConversationParts, channelOf, partsOfReference, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
+import { ChatTakenError, queueIncidentConversation, queueIncidentHeader } from './teams-outbox.ts';
+import { TeamsPlatform } from './teams-platform.ts';
 
 export interface TeamsBotDeps {
   app: AppContext;
   i18n: I18n;
   logger: Logger;
   metrics?: Metrics | undefined;
-  adapter: CloudAdapter;
-  appId: string;
-  graph?: { client: GraphClient; teamId: string } | undefined;
+  /** `TEAMS_TEAM_ID` when Graph is configured: incident channels are created there. */
+  graphTeamId?: string | undefined;
   incidentsChannel?: string | undefined;
 }
 
@@ -52,9 +52,17 @@ export function commandText(context: TurnContext): string {
   return text.replace(/^\/incident\b\s*/i, '').trim();
 }
 
+/** Where an incoming activity came from, as the parts tsuiki stores to post there later. */
+export function originOf(context: TurnContext): ConversationParts | undefined {
+  const ref = TurnContext.getConversationReference(context.activity) as unknown as Record<string, unknown>;
+  return partsOfReference({ ...ref, channelData: context.activity.channelData as unknown });
+}
+
 /**
  * One Teams turn: messages become dispatcher commands, `adaptiveCard/action` invokes become
- * button presses answered with the refreshed card.
+ * button presses answered with the refreshed card. The turn only answers its invoker (the
+ * reply, or the card that replaces the one clicked); everything else a command causes in
+ * Teams is queued in the command's transaction and sent by the Teams worker.
  */
 export class TeamsBot {
   constructor(private readonly deps: TeamsBotDeps) {}
@@ -84,9 +92,32 @@ export class TeamsBot {
   }
 
   private dispatcherFor(context: TurnContext): Dispatcher {
-    const { app, i18n, logger, metrics, adapter, appId, graph, incidentsChannel } = this.deps;
-    const platform = new TeamsPlatform({ adapter, appId, db: app.db, logger, graph, incidentsChannel, origin: referenceOf(context) });
+    const { app, i18n, logger, metrics, graphTeamId, incidentsChannel } = this.deps;
+    const platform = new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger, graphTeamId, incidentsChannel, origin: originOf(context) });
     return new Dispatcher({ app, i18n, platform, logger, ...(metrics ? { metrics } : {}) });
+  }
+
+  /**
+   * What a write owes Teams, queued in its own transaction: a declared incident's channel or
+   * thread (made by the worker, its first post the live header), and a fresh header for every
+   * change. A retried activity replays its receipt and queues nothing twice.
+   */
+  private enqueueFor(context: TurnContext): NonNullable<CommandMeta['enqueue']> {
+    const { app, graphTeamId } = this.deps;
+    const origin = originOf(context);
+    return async (tx, write) => {
+      if (!write.incidentId) return;
+      const at = app.clock.now();
+      if (write.verb === 'declare' && origin) {
+        try {
+          await queueIncidentConversation(tx, { id: app.newId(), incidentId: write.incidentId, origin, graphTeamId, at });
+        } catch (e) {
+          // A chat hosts one incident: the declaration stands, without a place of its own in Teams.
+          if (!(e instanceof ChatTakenError)) throw e;
+        }
+      }
+      await queueIncidentHeader(tx, write.incidentId, at);
+    };
   }
 
   /** A retry of the same activity (Teams redelivers when a turn is slow) records nothing new. */
@@ -100,7 +131,7 @@ export class TeamsBot {
     const text = commandText(context) || 'help';
     const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
     const key = this.keyOf(context);
-    const result = await this.dispatcherFor(context).handle({ text, actor, channelId, ...(key ? { idempotencyKey: key } : {}) });
+    const result = await this.dispatcherFor(context).handle({ text, actor, channelId, enqueue: this.enqueueFor(context), ...(key ? { idempotencyKey: key } : {}) });
     await this.sendReplies(context, result);
     if (result.openForm?.kind === 'declare') {
       await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: declareFormCard(this.deps.i18n.t(actor.lang)) }] });
@@ -122,7 +153,7 @@ export class TeamsBot {
       const updateId = typeof data.updateId === 'string' ? data.updateId : '';
       const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
       const dispatcher = this.dispatcherFor(context);
-      const base = { actor, channelId };
+      const base = { actor, channelId, enqueue: this.enqueueFor(context) };
       const key = this.keyOf(context);
       switch (verb) {
         case CARD_VERBS.declare: {
@@ -208,14 +239,10 @@ export class TeamsBot {
     const here = channelData?.channel?.id ?? channelOf(conversation.id);
     if (here !== incidentsChannel) return;
     try {
-      const ref = referenceOf(context);
-      await rememberIncidentsChannel(app.db, {
-        id: app.newId(),
-        channelId: incidentsChannel,
-        teamId: channelData?.team?.id,
-        ref: { ...ref, conversation: { ...ref.conversation!, id: incidentsChannel } },
-        at: app.clock.now(),
-      });
+      const parts = originOf(context);
+      if (!parts) return;
+      // The reference targets the channel itself, so each announcement starts its own thread.
+      await rememberIncidentsChannel(app.db, { id: app.newId(), parts: { ...parts, channelId: incidentsChannel, conversationId: incidentsChannel }, at: app.clock.now() });
     } catch (e) {
       logger.warn({ err: e }, 'could not remember the incidents channel');
     }

@@ -1,11 +1,13 @@
 import type { Agent } from 'node:https';
 import { nodeHandler } from '../../http.ts';
 import type { ServerPart, ServerPartFactory } from '../../main.ts';
-import { createCloudAdapter, processNodeRequest, type TeamsAuthOverrides } from './teams-adapter.ts';
+import { chatPlatformsOf } from '../platforms.ts';
+import { TeamsConnector } from './connector-client.ts';
 import { GraphClient } from './graph-client.ts';
+import { createBotAuthentication, createCloudAdapter, processNodeRequest, type TeamsAuthOverrides } from './teams-adapter.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsPlatform } from './teams-platform.ts';
-import { chatPlatformsOf } from '../platforms.ts';
+import { createTeamsWorker, type TeamsWorker } from './teams-worker.ts';
 
 /** Test and deployment seams that are not settings: auth overrides, the Graph login URL and TLS agent. */
 export interface TeamsPartOptions extends TeamsAuthOverrides {
@@ -13,18 +15,23 @@ export interface TeamsPartOptions extends TeamsAuthOverrides {
   graphAgent?: Agent;
   /** Serve Teams even without `MicrosoftAppId` (unauthenticated: local tests, the Agents Playground). */
   enableWithoutAppId?: boolean;
+  /** How often the Teams worker looks for due sends when nothing kicked it; 1 s by default. */
+  workerPollMs?: number;
 }
 
 /**
  * Microsoft Teams at `POST /api/messages`: on when `MicrosoftAppId` is set (authenticated), or
- * when asked explicitly without one.
+ * when asked explicitly without one. The turn answers its invoker; the part's worker sends
+ * everything else from the queue (started with the part, kicked after every turn).
  */
-export function teamsPart(options: TeamsPartOptions = {}): ServerPartFactory {
-  return ({ runtime, logger, metrics }): ServerPart | undefined => {
+export function teamsPart(options: TeamsPartOptions = {}): (deps: Parameters<ServerPartFactory>[0]) => (ServerPart & { worker: TeamsWorker }) | undefined {
+  return ({ runtime, logger, metrics }) => {
     const { teams, incidentsChannel } = runtime.config;
     if (!teams.appId && !options.enableWithoutAppId) return undefined;
+    const { app, i18n } = runtime;
     const log = logger.child({ part: 'teams' });
-    const adapter = createCloudAdapter(teams, log, options);
+    const auth = createBotAuthentication(teams, options);
+    const adapter = createCloudAdapter(teams, log, options, auth);
     const tenantId = teams.tenantId;
     const graph =
       teams.teamId && teams.appId && teams.appPassword && tenantId
@@ -41,14 +48,35 @@ export function teamsPart(options: TeamsPartOptions = {}): ServerPartFactory {
           }
         : undefined;
     if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId: incidents open as threads');
-    const bot = new TeamsBot({ app: runtime.app, i18n: runtime.i18n, logger: log, metrics, adapter, appId: teams.appId ?? '', graph, incidentsChannel });
+    const connector = new TeamsConnector({ auth, appId: teams.appId ?? '' });
+    const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, ...(options.workerPollMs ? { intervalMs: options.workerPollMs } : {}) });
+    const bot = new TeamsBot({ app, i18n, logger: log, metrics, graphTeamId: graph?.teamId, incidentsChannel });
     const handler = processNodeRequest(adapter, bot.onTurn);
-    // Without a turn: posts proactively on stored conversation references (publishing, reminders, digests).
-    chatPlatformsOf(runtime).register(new TeamsPlatform({ adapter, appId: teams.appId ?? '', db: runtime.app.db, logger: log, graph, incidentsChannel }));
+    // Publishing, reminders and digests post through this one; it queues and wakes the worker.
+    chatPlatformsOf(runtime).register(
+      new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger: log, graphTeamId: graph?.teamId, incidentsChannel, onQueued: () => worker.kick() }),
+    );
     return {
       name: 'teams',
-      routes(app) {
-        app.post('/api/messages', nodeHandler(handler));
+      worker,
+      routes(http) {
+        http.post(
+          '/api/messages',
+          nodeHandler(async (req, res) => {
+            try {
+              await handler(req, res);
+            } finally {
+              // The turn has answered: what it queued goes out now, from the worker.
+              worker.kick();
+            }
+          }),
+        );
+      },
+      async start() {
+        worker.start();
+      },
+      async stop() {
+        await worker.stop();
       },
     };
   };

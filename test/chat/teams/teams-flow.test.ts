@@ -63,17 +63,19 @@ describeDb('Teams: a full incident over the Bot Framework wire format', () => {
     const from = h.connector.calls.length;
     const res = await h.post(mention('declare API errors in EU --sev 2 --components api'));
     expect(res.status).toBe(200);
+    // The turn answers its invoker; the thread and its header come from the Teams worker.
+    await h.settle();
     const calls = h.connector.since(from);
     const create = calls.find((c) => c.operationId === 'Conversations_CreateConversation');
     expect(create?.body.channelData).toMatchObject({ channel: { id: CHANNEL } });
-    const [ref] = await database.db.select().from(t.chatRef).where(eq(t.chatRef.platform, 'teams'));
-    expect(ref?.channelId).toMatch(/;messageid=\d+$/);
-    thread = ref!.channelId;
-    // The root post becomes the header, edited in place.
-    const header = calls.find((c) => c.operationId === 'Conversations_UpdateActivity');
-    expect(header?.params.conversationId).toBe(thread);
-    expect(header?.params.activityId).toBe(ref!.headerMessageId);
-    expect(textOf(header!.body)).toContain('INC-');
+    const [place] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.purpose, 'incident'));
+    expect(place?.conversationId).toMatch(/;messageid=\d+$/);
+    thread = place!.conversationId!;
+    // The root post is the header, and its activity id is stored so later edits land on it.
+    expect(textOf(create!.body.activity as Record<string, unknown>)).toContain('INC-');
+    expect(place!.headerActivityId).toBe((create!.reply as { activityId: string }).activityId);
+    const [ref] = await database.db.select().from(t.chatRef).where(eq(t.chatRef.incidentId, place!.incidentId!));
+    expect(ref).toMatchObject({ platform: 'teams', purpose: 'incident' });
     const reply = calls.find((c) => c.operationId === 'Conversations_ReplyToActivity' || c.operationId === 'Conversations_SendToConversation');
     expect(textOf(reply!.body)).toContain('API errors in EU');
   });
@@ -82,20 +84,27 @@ describeDb('Teams: a full incident over the Bot Framework wire format', () => {
     const from = h.connector.calls.length;
     const res = await h.post(mention('update DB failover started', thread));
     expect(res.status).toBe(200);
+    await h.settle();
     const calls = h.connector.since(from);
-    expect(calls.some((c) => c.params.conversationId === thread && textOf(c.body).includes('INC-'))).toBe(true);
-    expect(calls.filter((c) => c.operationId === 'Conversations_UpdateActivity')).toHaveLength(1);
+    const [place] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.conversationId, thread));
+    const edits = calls.filter((c) => c.operationId === 'Conversations_UpdateActivity');
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.params).toMatchObject({ conversationId: thread, activityId: place!.headerActivityId });
+    expect(textOf(edits[0]!.body)).toContain('INC-');
   });
 
   it('the platform the part registered on the runtime posts and edits in the incident thread without a turn', async () => {
     const teams = chatPlatformsOf(h.runtime).get('teams')!;
     const from = h.connector.calls.length;
     const id = await teams.post(thread, { text: 'email 1/2' });
+    await h.settle();
     await teams.update(thread, id, { text: 'email 2/2' });
+    await h.settle();
     const calls = h.connector.since(from);
-    expect(calls.some((c) => c.params.conversationId === thread && textOf(c.body).includes('email 1/2'))).toBe(true);
+    const post = calls.find((c) => c.operationId === 'Conversations_SendToConversation' && c.params.conversationId === thread);
+    expect(textOf(post!.body)).toContain('email 1/2');
     const edit = calls.find((c) => c.operationId === 'Conversations_UpdateActivity');
-    expect(edit?.params).toMatchObject({ conversationId: thread, activityId: id });
+    expect(edit?.params).toMatchObject({ conversationId: thread, activityId: (post!.reply as { id: string }).id });
     expect(textOf(edit!.body)).toContain('email 2/2');
   });
 
@@ -143,6 +152,7 @@ describeDb('Teams: a full incident over the Bot Framework wire format', () => {
   it('close resolves the incident', async () => {
     const from = h.connector.calls.length;
     await h.post(mention('close All systems are back to normal.', thread));
+    await h.settle();
     const all = JSON.stringify(h.connector.since(from).map((c) => c.body));
     expect(all).toMatch(/closed|resolved/i);
   });

@@ -54,6 +54,8 @@ describeDb('Teams: incident channels through Microsoft Graph', () => {
     const before = h.connector.calls.length;
     const res = await say('declare Checkout latency --sev 2');
     expect(res.status).toBe(200);
+    // Graph and the first post are the Teams worker's, after the turn has answered.
+    await h.settle();
     expect(graph.tokenRequests.at(-1)?.get('client_id')).toBe(APP_ID);
     expect(graph.tokenRequests.at(-1)?.get('client_secret')).toBe('app-secret');
     const request = graph.channelRequests.at(-1)!;
@@ -62,9 +64,11 @@ describeDb('Teams: incident channels through Microsoft Graph', () => {
     const create = h.connector.since(before).find((c) => c.operationId === 'Conversations_CreateConversation');
     expect(create?.body.channelData).toMatchObject({ channel: { id: channelId } });
     expect(create?.authorization).toBe('Bearer outbound-token');
-    const [ref] = await database.db.select().from(t.chatRef).where(eq(t.chatRef.channelId, channelId!));
+    const [place] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.channelId, channelId!));
+    expect(place).toMatchObject({ purpose: 'incident', state: 'open', teamId: TEAM, ownsChannel: true, tenantId: TENANT });
+    expect(place!.conversationId).toMatch(new RegExp(`^${channelId!.replace(/[.$]/g, '\\$&')};messageid=`));
+    const [ref] = await database.db.select().from(t.chatRef).where(eq(t.chatRef.incidentId, place!.incidentId!));
     expect(ref).toMatchObject({ platform: 'teams', purpose: 'incident', teamId: TEAM });
-    expect((ref!.conversationRef as { conversation: { id: string } }).conversation.id).toMatch(new RegExp(`^${channelId!.replace(/[.$]/g, '\\$&')};messageid=`));
   });
 
   it('a command in any thread of the incident channel finds the incident without INC-n', async () => {
@@ -74,6 +78,21 @@ describeDb('Teams: incident channels through Microsoft Graph', () => {
     const bodies = JSON.stringify(h.connector.since(before).map((c) => c.body));
     expect(bodies).toContain('INC-1');
     expect(bodies).not.toContain('Which incident');
+  });
+
+  it('a connector failure after the channel was made retries the thread only: one Graph channel, one thread', async () => {
+    const channelsBefore = graph.channelRequests.length;
+    const from = h.connector.calls.length;
+    h.connector.failNext(1, 502, {}, (op) => op === 'Conversations_CreateConversation');
+    expect((await say('declare Payments lag --sev 3')).status).toBe(200);
+    await h.settle();
+    h.clock.advance(10 * 60_000);
+    await h.settle();
+    expect(graph.channelRequests.slice(channelsBefore).map((r) => r.body.displayName)).toEqual(['inc-2-payments-lag']);
+    const creates = h.connector.since(from).filter((c) => c.operationId === 'Conversations_CreateConversation');
+    expect(creates.map((c) => c.status)).toEqual([502, 201]);
+    const channelId = [...graph.channels.keys()].at(-1)!;
+    expect(creates.map((c) => (c.body.channelData as { channel: { id: string } }).channel.id)).toEqual([channelId, channelId]);
   });
 
   it('every connector call matched the Connector API', () => {

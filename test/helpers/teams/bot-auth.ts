@@ -46,11 +46,11 @@ export class ChannelTokenIssuer {
     return { ToBotFromChannelOpenIdMetadataUrl: `${this.url}/.well-known/openidconfiguration`, ToBotFromChannelTokenIssuer: ISSUER };
   }
 
-  /** A channel token for `appId` and `serviceUrl`, as the Bot Framework service signs them. */
-  token(appId: string, serviceUrl: string, signWith: KeyObject = this.keys.privateKey): string {
+  /** A channel token for `appId` and `serviceUrl`, as the Bot Framework service signs them; `claims` override any claim (`exp`, `iss`, …). */
+  token(appId: string, serviceUrl: string, signWith: KeyObject = this.keys.privateKey, claims: Record<string, unknown> = {}): string {
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: 'RS256', typ: 'JWT', kid: this.kid };
-    const payload = { iss: ISSUER, aud: appId, serviceurl: serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3600 };
+    const payload = { iss: ISSUER, aud: appId, serviceurl: serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3600, ...claims };
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const data = `${b64(header)}.${b64(payload)}`;
     const signature = createSign('RSA-SHA256').update(data).sign(signWith).toString('base64url');

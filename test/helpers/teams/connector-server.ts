@@ -10,7 +10,15 @@ export interface ConnectorCall {
   params: Record<string, string>;
   body: Record<string, unknown>;
   authorization: string | undefined;
+  /** What the connector answered. */
+  status: number;
+  reply: unknown;
 }
+
+type CallFilter = (operationId: string | undefined) => boolean;
+
+/** What the bot sends from its worker, as opposed to replies inside a turn (ReplyToActivity). */
+export const PROACTIVE: CallFilter = (op) => op !== 'Conversations_ReplyToActivity';
 
 /**
  * A local Bot Framework connector (the service behind an activity's `serviceUrl`): records
@@ -23,7 +31,31 @@ export class ConnectorServer {
   private readonly spec = new ConnectorSpec();
   private readonly server: Server;
   private nextId = 1_767_000_000_000;
+  private holding: CallFilter | undefined;
+  private readonly held: (() => void)[] = [];
+  private readonly failures: { filter: CallFilter; status: number; headers: Record<string, string> }[] = [];
   url = '';
+
+  /** Requests being held (see `hold`), not answered yet. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Holds matching requests unanswered until `release()`: a slow or stuck connector. */
+  hold(filter: CallFilter = PROACTIVE): void {
+    this.holding = filter;
+  }
+
+  /** Answers every held request and stops holding. */
+  release(): void {
+    this.holding = undefined;
+    for (const answer of this.held.splice(0)) answer();
+  }
+
+  /** The next `times` matching requests fail with `status` (and headers, e.g. `Retry-After`), as a throttled or broken connector does. */
+  failNext(times: number, status: number, headers: Record<string, string> = {}, filter: CallFilter = PROACTIVE): void {
+    for (let i = 0; i < times; i++) this.failures.push({ filter, status, headers });
+  }
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -37,10 +69,18 @@ export class ConnectorServer {
         const activity = operationId === 'Conversations_CreateConversation' ? body.activity : body;
         for (const card of cardsIn(activity)) problems.push(...adaptiveCardProblems(card).map((p) => `card: ${p}`));
         this.problems.push(...problems.map((p) => `${req.method} ${path}: ${p}`));
-        this.calls.push({ method: req.method ?? '', path, operationId, params, body, authorization: req.headers.authorization });
-        const reply = this.answer(operationId, params, body);
-        res.writeHead(reply.status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(reply.body));
+        const respond = () => {
+          const index = this.failures.findIndex((f) => f.filter(operationId));
+          const failure = index >= 0 ? this.failures.splice(index, 1)[0] : undefined;
+          const reply = failure
+            ? { status: failure.status, headers: failure.headers, body: { error: { code: 'ServiceError', message: 'simulated failure' } } }
+            : { ...this.answer(operationId, params, body), headers: {} };
+          this.calls.push({ method: req.method ?? '', path, operationId, params, body, authorization: req.headers.authorization, status: reply.status, reply: reply.body });
+          res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
+          res.end(JSON.stringify(reply.body));
+        };
+        if (this.holding?.(operationId)) this.held.push(respond);
+        else respond();
       });
     });
   }
@@ -70,6 +110,7 @@ export class ConnectorServer {
   }
 
   async stop(): Promise<void> {
+    this.release();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

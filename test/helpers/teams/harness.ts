@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AppSettings } from '../../../src/app/context.ts';
 import { teamsPart, type TeamsPartOptions } from '../../../src/chat/teams/teams-part.ts';
 import { loadConfig } from '../../../src/config.ts';
+import type { ManualClock } from '../../../src/core/clock.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { createHttpServer, type HttpServer } from '../../../src/http.ts';
 import { createLogger } from '../../../src/logger.ts';
@@ -25,19 +26,27 @@ export interface TeamsHarness {
   url: string;
   connector: ConnectorServer;
   runtime: Runtime;
+  /** The runtime's clock: a retried send is due once it has moved past the retry's time. */
+  clock: ManualClock;
   /** POSTs an activity to /api/messages like the Bot Framework service does. */
   post(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  /** Waits until the Teams worker has sent everything due now (what the turns queued). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** tsuiki's HTTP server with the Teams part over a test database, and a local connector for its replies. */
+/**
+ * tsuiki's HTTP server with the Teams part (and its worker) over a test database, and a local
+ * connector for its replies. Pass `connector` to share one across harnesses, as a restarted
+ * process reaches the same Teams.
+ */
 export async function openTeamsHarness(
   database: Database,
-  options: { env?: Record<string, string>; part?: TeamsPartOptions; settings?: Partial<AppSettings> } = {},
+  options: { env?: Record<string, string>; part?: TeamsPartOptions; settings?: Partial<AppSettings>; connector?: ConnectorServer } = {},
 ): Promise<TeamsHarness> {
-  const connector = await new ConnectorServer().start();
+  const connector = options.connector ?? (await new ConnectorServer().start());
   const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', ...options.env });
-  const { ctx } = makeContext(database.db, options.settings);
+  const { ctx, clock } = makeContext(database.db, options.settings);
   const runtime: Runtime = { config, database, i18n: testI18n(), app: ctx, translator: undefined, close: async () => {} };
   const logger = createLogger({ level: 'silent' });
   const metrics = createMetrics();
@@ -45,12 +54,15 @@ export async function openTeamsHarness(
   if (!part) throw new Error('teams part not built');
   const server = createHttpServer({ database, logger, metrics, routes: (app) => part.routes?.(app) });
   const { port } = await server.listen(0, '127.0.0.1');
+  await part.start?.();
   const url = `http://127.0.0.1:${port}`;
   return {
     server,
     url,
     connector,
     runtime,
+    clock,
+    settle: () => part.worker.drain(),
     async post(activity, headers = {}) {
       const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(activity) });
       const text = await res.text();
@@ -64,7 +76,8 @@ export async function openTeamsHarness(
     },
     async close() {
       await server.close();
-      await connector.stop();
+      await part.stop?.();
+      if (!options.connector) await connector.stop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -33,6 +33,17 @@ net.Server.prototype.listen = function (...args) {
   return file;
 }
 
+/**
+ * The Playground opens its web client with `xdg-open` on start and dies of an uncaught ENOENT
+ * where there is none (a server, CI); it ignores BROWSER. A no-op `xdg-open` first on its PATH.
+ */
+function noBrowserPath(): string {
+  const dir = join(tmpdir(), `tsuiki-no-browser-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'xdg-open'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  return `${dir}:${process.env.PATH ?? ''}`;
+}
+
 /** One message the Playground's client would show: what the bot created or updated in a conversation. */
 export interface PlaygroundEvent {
   action: string;
@@ -58,7 +69,7 @@ export class Playground {
     this.url = `http://127.0.0.1:${port}`;
     const cli = createRequire(import.meta.url).resolve('@microsoft/m365agentsplayground/cli.js');
     this.child = spawn(process.execPath, ['--require', loopbackPreload(), cli, '-e', botEndpoint, '-c', 'msteams', '-p', String(port), '--su', `${this.url}/_connector`, '--dt'], {
-      env: { ...process.env, BROWSER: 'none' },
+      env: { ...process.env, BROWSER: 'none', PATH: noBrowserPath() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));

@@ -1,0 +1,105 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import * as t from '../../db/schema.ts';
+import { scheduleJob } from '../../outbox/jobs.ts';
+import { type ConversationParts, findByConversationId, findIncidentConversation, rowValues, type TeamsConversation } from './conversation-store.ts';
+
+/**
+ * The Teams side of the outbox: everything tsuiki says in Teams outside the invoker's answer
+ * (incident channels and threads, live headers, results, previews, announcements, reminders,
+ * delivery reports) is written here, in the caller's transaction where it has one, and sent
+ * later by the Teams worker (`teams-worker.ts`). Nothing here talks to Teams.
+ */
+
+/** The job kind that sends a conversation's queue: one job per conversation, so its messages keep their order. */
+export const TEAMS_FLUSH_JOB = 'teams.flush';
+
+const flushKey = (conversationRowId: string) => `teams:${conversationRowId}`;
+
+/** (Re-)arms the conversation's send job; scheduling a running one makes it run again once done. */
+export async function scheduleFlush(tx: Executor, conversationRowId: string, at: Date): Promise<void> {
+  await scheduleJob(tx, { kind: TEAMS_FLUSH_JOB, key: flushKey(conversationRowId), runAt: at, payload: { conversation: conversationRowId } });
+}
+
+/** A personal or group chat already hosting an incident: it has no threads to give a second one. */
+export class ChatTakenError extends Error {
+  constructor(conversationId: string) {
+    super(`the chat ${conversationId} already hosts an incident; declare in a team channel or configure TEAMS_TEAM_ID`);
+    this.name = 'ChatTakenError';
+  }
+}
+
+/**
+ * The incident's Teams place, planned now and made by the worker: with Graph, a new channel in
+ * the team (`TEAMS_TEAM_ID`) and a thread there; said in a channel, a new thread in it; in a
+ * chat, the chat itself (opened at once: it exists). Its header is owed from the start. Returns
+ * the existing row when the incident has one (a retried declare).
+ */
+export async function queueIncidentConversation(
+  tx: Executor,
+  input: { id: string; incidentId: string; origin: ConversationParts; graphTeamId?: string | undefined; at: Date },
+): Promise<TeamsConversation> {
+  const existing = await findIncidentConversation(tx, input.incidentId);
+  if (existing) return existing;
+  const { origin, at } = input;
+  const base = { id: input.id, incidentId: input.incidentId, purpose: 'incident', headerVersion: 1, createdAt: at, updatedAt: at };
+  let values: typeof t.teamsConversation.$inferInsert;
+  if (input.graphTeamId) {
+    values = { ...base, ...rowValues(origin), state: 'opening', conversationId: null, channelId: null, teamId: input.graphTeamId, ownsChannel: true };
+  } else if (origin.channelId) {
+    values = { ...base, ...rowValues(origin), state: 'opening', conversationId: null };
+  } else {
+    if (await findByConversationId(tx, origin.conversationId)) throw new ChatTakenError(origin.conversationId);
+    values = { ...base, ...rowValues(origin), state: 'open' };
+  }
+  // Two declares racing in one chat, or one retried: the second insert does nothing.
+  const [row] = await tx.insert(t.teamsConversation).values(values).onConflictDoNothing().returning();
+  if (!row) {
+    const winner = await findIncidentConversation(tx, input.incidentId);
+    if (winner) return winner;
+    throw new ChatTakenError(origin.conversationId);
+  }
+  await scheduleFlush(tx, row.id, at);
+  return row;
+}
+
+/** Marks the incident's live header as owed a re-render; no-op when it has no Teams place. */
+export async function queueIncidentHeader(tx: Executor, incidentId: string, at: Date): Promise<TeamsConversation | undefined> {
+  const c = t.teamsConversation;
+  const [row] = await tx
+    .update(c)
+    .set({ headerVersion: sql`${c.headerVersion} + 1`, updatedAt: at })
+    .where(and(eq(c.incidentId, incidentId), eq(c.purpose, 'incident')))
+    .returning();
+  if (row) await scheduleFlush(tx, row.id, at);
+  return row;
+}
+
+/** A new post in the conversation; its id is the message's handle for later edits. */
+export async function queueMessage(tx: Executor, input: { id: string; conversationRowId: string; activity: Record<string, unknown>; at: Date }): Promise<string> {
+  await tx.insert(t.teamsMessage).values({ id: input.id, conversationId: input.conversationRowId, activity: input.activity, createdAt: input.at, updatedAt: input.at });
+  await scheduleFlush(tx, input.conversationRowId, input.at);
+  return input.id;
+}
+
+/**
+ * An edit of a post: `messageId` is a handle `queueMessage` returned (not sent yet: the edit is
+ * what gets posted) or the activity id of a post made before the queue existed.
+ */
+export async function queueEdit(tx: Executor, input: { id: string; conversationRowId: string; messageId: string; activity: Record<string, unknown>; at: Date }): Promise<void> {
+  const m = t.teamsMessage;
+  const isHandle = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.messageId);
+  const edited = isHandle
+    ? await tx
+        .update(m)
+        .set({ activity: input.activity, version: sql`${m.version} + 1`, failedAt: null, lastError: null, updatedAt: input.at })
+        .where(and(eq(m.id, input.messageId), eq(m.conversationId, input.conversationRowId)))
+        .returning({ id: m.id })
+    : [];
+  if (edited.length === 0) {
+    await tx
+      .insert(m)
+      .values({ id: input.id, conversationId: input.conversationRowId, activity: input.activity, activityId: input.messageId, createdAt: input.at, updatedAt: input.at });
+  }
+  await scheduleFlush(tx, input.conversationRowId, input.at);
+}
