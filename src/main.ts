@@ -5,9 +5,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { statusPagePart } from './status-page/part.ts';
-import { teamsServerPart } from './chat/teams/teams-part.ts';
 import { publishingPart } from './publish/part.ts';
-import { slackServerPart } from './chat/slack/server-part.ts';
 import { managerServerPart } from './manager/part.ts';
 
 /** A piece of the server: HTTP routes and/or a background worker, started and stopped with it. */
@@ -18,8 +16,27 @@ export interface ServerPart {
   stop?(): Promise<void>;
 }
 
+export interface ServerPartDeps {
+  runtime: Runtime;
+  logger: Logger;
+  metrics: Metrics;
+}
+
 /** Builds a part from the runtime; returns undefined when its settings are absent (e.g. no Slack token). */
-export type ServerPartFactory = (deps: { runtime: Runtime; logger: Logger; metrics: Metrics }) => ServerPart | undefined;
+export type ServerPartFactory = (deps: ServerPartDeps) => ServerPart | undefined | Promise<ServerPart | undefined>;
+
+/** A part built at once, without loading code first. */
+export type SyncServerPartFactory = (deps: ServerPartDeps) => ServerPart | undefined;
+
+/**
+ * Slack and Teams are loaded only when their settings are there: Bolt and botbuilder are
+ * the largest code tsuiki carries (about 0.4 s of start-up and 80 MB together), and a
+ * team on one platform pays for neither of the other's.
+ */
+const slackServerPart: ServerPartFactory = async (deps) =>
+  deps.runtime.config.slack.botToken ? (await import('./chat/slack/server-part.ts')).slackServerPart(deps) : undefined;
+const teamsServerPart: ServerPartFactory = async (deps) =>
+  deps.runtime.config.teams.appId ? (await import('./chat/teams/teams-part.ts')).teamsServerPart(deps) : undefined;
 
 /** Every optional part of the server, in start order; each integration adds itself here. */
 export const SERVER_PARTS: ServerPartFactory[] = [statusPagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart];
@@ -35,7 +52,17 @@ export interface Server {
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.logLevel })): Promise<Server> {
   const runtime = await openRuntime(config);
   const metrics = createMetrics();
-  const parts = SERVER_PARTS.map((factory) => factory({ runtime, logger, metrics })).filter((p): p is ServerPart => p !== undefined);
+  const parts: ServerPart[] = [];
+  try {
+    // In order: later parts see what earlier ones registered (chat platforms).
+    for (const factory of SERVER_PARTS) {
+      const part = await factory({ runtime, logger, metrics });
+      if (part) parts.push(part);
+    }
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
   const http = createHttpServer({
     database: runtime.database,
     logger,

@@ -1,7 +1,7 @@
 import type { ChatPlatform } from '../chat/platform.ts';
 import { ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import { timelineLinksFor } from '../chat/timeline-link.ts';
-import type { ServerPart, ServerPartFactory } from '../main.ts';
+import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../main.ts';
 import { createJobWorker, type JobHandler } from '../outbox/jobs.ts';
 import { createPollLoop } from '../outbox/loop.ts';
 import { createUpstreamPoller } from '../upstream/poller.ts';
@@ -25,7 +25,7 @@ export interface ManagerPartOptions {
  * Managers and vendors as one server part: the postmortem and timeline URLs, the upstream poller, the
  * reminder and digest jobs on the outbox's durable queue, and the SEV1/SEV2 status watcher.
  */
-export function createManagerPart(deps: Parameters<ServerPartFactory>[0], options: ManagerPartOptions = {}): ServerPart {
+export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOptions = {}): ServerPart {
   const { runtime } = deps;
   const { app, i18n, config } = runtime;
   const logger = deps.logger.child({ part: 'managers' });
@@ -107,4 +107,4 @@ function only(platform: ChatPlatform): ChatPlatforms {
 }
 
 /** The production factory for SERVER_PARTS: posts through every chat platform the Slack and Teams parts register. */
-export const managerServerPart: ServerPartFactory = (deps) => createManagerPart(deps);
+export const managerServerPart: SyncServerPartFactory = (deps) => createManagerPart(deps);

@@ -1,5 +1,5 @@
 import { type ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
-import type { ServerPart, ServerPartFactory } from '../main.ts';
+import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../main.ts';
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../outbox/delivery-worker.ts';
 import type { DeliveryReporter } from '../outbox/progress.ts';
 import type { Runtime } from '../runtime.ts';
@@ -62,7 +62,7 @@ export function createRegistryChannels(platforms: ChatPlatforms, runtime: Runtim
  * progress goes to the log. `chat` and `reporter` override them (tests).
  */
 export function createPublishingPart(
-  deps: Parameters<ServerPartFactory>[0],
+  deps: ServerPartDeps,
   options: { chat?: AnnouncementPort; reporter?: DeliveryReporter; worker?: Pick<DeliveryWorkerOptions, 'batchSize' | 'progressEveryMs'> } = {},
 ): ServerPart & { worker: DeliveryWorker } {
   const { runtime, logger } = deps;
@@ -97,4 +97,4 @@ export function createPublishingPart(
   };
 }
 
-export const publishingPart: ServerPartFactory = (deps) => createPublishingPart(deps);
+export const publishingPart: SyncServerPartFactory = (deps) => createPublishingPart(deps);

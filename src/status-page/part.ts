@@ -1,4 +1,4 @@
-import type { ServerPartFactory } from '../main.ts';
+import type { SyncServerPartFactory } from '../main.ts';
 import { createEmailChannel } from '../publish/email.ts';
 import { createStatusPage } from './routes.ts';
 
@@ -7,7 +7,7 @@ import { createStatusPage } from './routes.ts';
  * invalidates the render cache (LISTEN/NOTIFY plus a fingerprint poll). The double opt-in
  * mail goes out through the publishing email target, so both kinds of mail look alike.
  */
-export const statusPagePart: ServerPartFactory = ({ runtime, logger }) => {
+export const statusPagePart: SyncServerPartFactory = ({ runtime, logger }) => {
   const { config } = runtime;
   const email =
     config.smtp.url && config.smtp.from

@@ -1,10 +1,10 @@
 import { nodeHandler } from '../../http.ts';
-import type { ServerPartFactory } from '../../main.ts';
+import type { SyncServerPartFactory } from '../../main.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack-app.ts';
 
 /** Slack as a server part: POST /slack/events on the shared server (or Socket Mode); absent without SLACK_BOT_TOKEN. */
-export const slackServerPart: ServerPartFactory = ({ runtime, logger, metrics }) => {
+export const slackServerPart: SyncServerPartFactory = ({ runtime, logger, metrics }) => {
   const { botToken, signingSecret, appToken, apiUrl } = runtime.config.slack;
   if (!botToken) return undefined;
   const slack = createSlackApp({ runtime, logger, metrics, botToken, signingSecret, appToken, apiUrl });

@@ -1,6 +1,6 @@
 import type { Agent } from 'node:https';
 import { nodeHandler } from '../../http.ts';
-import type { ServerPart, ServerPartFactory } from '../../main.ts';
+import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../main.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { TeamsConnector } from './connector-client.ts';
 import { GraphClient } from './graph-client.ts';
@@ -24,7 +24,7 @@ export interface TeamsPartOptions extends TeamsAuthOverrides {
  * when asked explicitly without one. The turn answers its invoker; the part's worker sends
  * everything else from the queue (started with the part, kicked after every turn).
  */
-export function teamsPart(options: TeamsPartOptions = {}): (deps: Parameters<ServerPartFactory>[0]) => (ServerPart & { worker: TeamsWorker }) | undefined {
+export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps) => (ServerPart & { worker: TeamsWorker }) | undefined {
   return ({ runtime, logger, metrics }) => {
     const { teams, incidentsChannel } = runtime.config;
     if (!teams.appId && !options.enableWithoutAppId) return undefined;
@@ -83,4 +83,4 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: Parameters<Ser
 }
 
 /** The production factory for SERVER_PARTS. */
-export const teamsServerPart: ServerPartFactory = teamsPart();
+export const teamsServerPart: SyncServerPartFactory = teamsPart();
