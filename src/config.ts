@@ -84,6 +84,7 @@ const Env = z
     UPSTREAM_POLL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
     COMPONENTS_FILE: optionalString,
     ADMIN_TOKEN: optionalString,
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   });
 
 type Env = z.infer<typeof Env>;
@@ -135,6 +136,8 @@ export interface Config {
   statuspage: { apiKey?: string; pageId?: string; apiUrl?: string };
   digestCron: string | undefined;
   adminToken: string | undefined;
+  /** Reverse proxies in front whose X-Forwarded-For entries are believed (TRUST_PROXY_HOPS); 0: the socket's address. */
+  trustProxyHops: number;
 }
 
 /** Invalid settings: one line per problem, secrets never included. */
@@ -219,6 +222,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
     statuspage: { apiKey: env.STATUSPAGE_API_KEY, pageId: env.STATUSPAGE_PAGE_ID, apiUrl: env.STATUSPAGE_API_URL },
     digestCron: env.DIGEST_CRON,
     adminToken: env.ADMIN_TOKEN,
+    trustProxyHops: env.TRUST_PROXY_HOPS,
   };
 }
 

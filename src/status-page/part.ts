@@ -20,6 +20,7 @@ export const statusPagePart: SyncServerPartFactory = ({ runtime, logger }) => {
     timeZones: config.timeZones,
     publicUrl: config.publicUrl,
     now: () => runtime.app.clock.now(),
+    trustProxyHops: config.trustProxyHops,
     sendConfirmation: email && ((subscriber, confirmUrl) => email.sendConfirmation(subscriber, confirmUrl)),
     onError: (err) => logger.warn({ err }, 'status page: change watcher'),
   });

@@ -23,6 +23,12 @@ export interface StatusPageDeps {
   sendConfirmation?: SendConfirmation;
   /** Fingerprint polling interval, the safety net under LISTEN/NOTIFY. */
   pollMs?: number;
+  /**
+   * Reverse proxies in front (TRUST_PROXY_HOPS) whose X-Forwarded-For entries say who the
+   * client is, for the per-client limits; 0 (the default) trusts none: anyone can write
+   * that header, so without a proxy it would let a client pick a fresh address per request.
+   */
+  trustProxyHops?: number;
   onError?: (e: unknown) => void;
 }
 
@@ -118,9 +124,12 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
   }
 
   function clientOf(c: Context<AppEnv>): string {
-    // The nearest proxy appends the address it saw; anything before it is the client's own claim.
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    return forwarded || c.env?.incoming?.socket.remoteAddress || 'unknown';
+    const socket = c.env?.incoming?.socket.remoteAddress || 'unknown';
+    const hops = deps.trustProxyHops ?? 0;
+    if (hops === 0) return socket;
+    // Each trusted proxy appends the address it saw; entries before theirs are the client's own claim.
+    const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    return forwarded.at(-hops) ?? forwarded[0] ?? socket;
   }
 
   function routes(app: App): void {

@@ -19,6 +19,8 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await syncComponents(database.db, { components: [{ id: 'api', name: 'REST API', names: {} }, { id: 'sms', name: 'SMS', names: {} }], glossary: [] }, T0);
   server = await startStatusPage(database.db, new ManualClock(T0), {
+    // As behind one reverse proxy: the tests name each client in X-Forwarded-For.
+    trustProxyHops: 1,
     sendConfirmation: async (subscriber, url) => {
       sent.push({ subscriber, url });
     },
@@ -100,6 +102,30 @@ describeDb('email subscription', () => {
     for (let i = 0; i < 12; i++) fromOne.push((await post('/status/subscribe', [['email', `user${i}@example.com`]], '192.0.2.7')).status);
     expect(fromOne.slice(0, 10).every((s) => s === 200)).toBe(true);
     expect(fromOne.slice(10)).toEqual([429, 429]);
+  });
+
+  it('believes X-Forwarded-For only from trusted proxies', async () => {
+    const direct = await startStatusPage(database.db, new ManualClock(T0), { sendConfirmation: async () => {} });
+    try {
+      // No proxy trusted: a client naming a new address each time is still one client (the socket's).
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${direct.base}/status/subscribe`, {
+          method: 'POST',
+          body: new URLSearchParams([['email', `spoof${i}@example.com`]]),
+          headers: { 'X-Forwarded-For': `198.51.100.${i + 1}` },
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
+      expect(statuses.slice(10)).toEqual([429, 429]);
+    } finally {
+      await direct.close();
+    }
+    // One proxy trusted: the entry it appended counts, not what the client wrote before it.
+    const spoofed: number[] = [];
+    for (let i = 0; i < 12; i++) spoofed.push((await post('/status/subscribe', [['email', `chain${i}@example.com`]], `10.9.9.${i}, 192.0.2.99`)).status);
+    expect(spoofed.slice(10)).toEqual([429, 429]);
   });
 
   it('escapes the token on the unsubscribe page', async () => {

@@ -42,7 +42,10 @@ export class TeamsPlatform implements ChatPlatform {
     if (!incidentId) throw new Error(`no incident ${input.number}`);
     let row = await findIncidentConversation(db, incidentId);
     if (!row) {
-      const origin = this.deps.origin ?? (await this.incidentsChannel()).parts;
+      // Without Graph the incident gets a thread in the incidents channel (once the bot has
+      // heard from it there), else in the conversation the declare came from.
+      const incidents = graphTeamId ? undefined : (await this.incidentsChannel()).parts;
+      const origin = incidents ?? this.deps.origin ?? (await this.incidentsChannel()).parts;
       if (!origin) throw new Error('no Teams conversation to open the incident channel from');
       row = await db.transaction((tx) => queueIncidentConversation(tx, { id: newId(), incidentId, origin, graphTeamId, at: clock.now() }));
       this.deps.onQueued?.();
