@@ -9,9 +9,10 @@ export interface HttpAnswer {
 }
 
 export interface HttpRequest {
-  method: 'POST' | 'PATCH' | 'PUT';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   headers: Record<string, string>;
-  body: string;
+  /** Absent for GET. */
+  body?: string;
 }
 
 /**

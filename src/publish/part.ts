@@ -25,6 +25,7 @@ export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPo
       ...(config.statuspage.apiUrl ? { apiUrl: config.statuspage.apiUrl } : {}),
       lang,
       db: app.db,
+      dbKind: runtime.database.kind,
       clock: app.clock,
     });
   }

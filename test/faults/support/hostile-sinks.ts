@@ -106,6 +106,8 @@ export class StatuspageSink {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (req.headers.authorization !== `OAuth ${this.apiKey}`) return void res.writeHead(401).end();
+        // A retried create first searches (GET ?q=): nothing was created here under another answer.
+        if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { incident: Record<string, unknown> };
         const validate = req.method === 'POST' ? this.create : this.patch;
         const problems = validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
