@@ -91,6 +91,10 @@ export async function claimDeliveries(db: Db, now: Date, leaseMs: number, limit:
         from delivery h
         where h.state in ('pending', 'failed')${target ? sql` and h.target = ${target}` : sql``}
         order by h.incident_id, h.target, h.subscriber_id, h.created_at, h.id)
+        -- Checked again on the row itself: FOR UPDATE re-reads a row another worker changed
+        -- meanwhile against these conditions only, so a delivery recorded since this query's
+        -- snapshot is skipped here instead of sent a second time.
+        and d.state in ('pending', 'failed')
         and (d.next_attempt_at is null or d.next_attempt_at <= ${at}::timestamptz)
       order by d.created_at, d.id
       limit ${limit}
