@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.ts';
 import { type IncidentSnapshot, isResponder } from '../core/incident.ts';
 import type { Actor } from '../core/model.ts';
 import type { Tx } from '../db/client.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { AppContext } from './context.ts';
@@ -30,12 +31,36 @@ export interface CommandResult<O extends Outcome> {
   replayed: boolean;
 }
 
+/** How long a command waits before asking the database again after losing its connection. */
+export const RETRY_AFTER_LOST_CONNECTION_MS = 1_000;
+
 /**
  * Runs one write command in one transaction: the idempotency receipt, the writes and the
  * audit event commit together or not at all, so a retried command records nothing new
  * and a failed one leaves nothing half-recorded.
+ *
+ * When the connection is lost mid-command, whether the COMMIT went through is unknown. A
+ * command with a retry key is then asked once more after a pause: one that did commit is
+ * answered from its receipt, one that did not is recorded now, and only when the database
+ * is still away does the caller hear "not recorded" — which is then true.
  */
 export async function runWrite<O extends Outcome>(
+  ctx: AppContext,
+  meta: CommandMeta,
+  verb: string,
+  incidentId: string | undefined,
+  work: (tx: Tx, now: Date) => Promise<O>,
+): Promise<CommandResult<O>> {
+  try {
+    return await writeOnce(ctx, meta, verb, incidentId, work);
+  } catch (e) {
+    if (!meta.idempotencyKey || !isDatabaseUnavailable(e)) throw e;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_LOST_CONNECTION_MS));
+    return writeOnce(ctx, meta, verb, incidentId, work);
+  }
+}
+
+async function writeOnce<O extends Outcome>(
   ctx: AppContext,
   meta: CommandMeta,
   verb: string,
