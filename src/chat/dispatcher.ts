@@ -160,9 +160,13 @@ export class Dispatcher {
           ...(command.started ? { started: command.started } : {}),
           ...(command.summary ? { summary: command.summary } : {}),
         });
+        // Declared and committed: a channel that could not be opened is said so, never as
+        // "not recorded", or the user declares again and gets a second incident.
         const channel = await this.ensureIncidentChannel(outcome.incidentId, input.actor);
-        const lines = [tr('reply.declared', { ref: formatIncidentRef(outcome.number), title: outcome.title })];
+        const ref = formatIncidentRef(outcome.number);
+        const lines = [tr('reply.declared', { ref, title: outcome.title })];
         if (channel) lines.push(tr('reply.declaredChannel', { channel: channel.name }));
+        if (channel === null) lines.push(tr('reply.declaredNoChannel', { ref }));
         if (replayed) lines.push(tr('reply.retried'));
         return {
           replies: [{ visibility: 'channel', message: { text: lines[0]!, lines } }],
@@ -395,7 +399,7 @@ export class Dispatcher {
   }
 
   /** Opens the incident's channel (see {@link ensureIncidentChannel}), inviting the declarer. */
-  private ensureIncidentChannel(incidentId: string, actor: Actor): Promise<{ channelId: string; name: string } | undefined> {
+  private ensureIncidentChannel(incidentId: string, actor: Actor): Promise<{ channelId: string; name: string } | null> {
     return ensureIncidentChannel(this.deps, incidentId, actor, [actor.id]);
   }
 }

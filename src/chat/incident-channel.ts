@@ -26,7 +26,8 @@ export function teamRenderContext(app: AppContext, i18n: I18n, lang = app.settin
 
 /**
  * Opens the incident's channel unless it already has one (a retried declare finds it),
- * posts the live header and announces the incident; returns the channel's name.
+ * posts the live header and announces the incident; returns the channel's name, or null
+ * when it could not (logged; the incident itself is recorded either way).
  * `inviteUserIds` are the people brought in (the declarer); an upstream import invites nobody.
  */
 export async function ensureIncidentChannel(
@@ -34,17 +35,17 @@ export async function ensureIncidentChannel(
   incidentId: string,
   actor: Pick<Actor, 'name'>,
   inviteUserIds: string[],
-): Promise<{ channelId: string; name: string } | undefined> {
+): Promise<{ channelId: string; name: string } | null> {
   const { app, platform, logger } = deps;
-  const existing = await findIncidentChatRef(app.db, incidentId, platform.platform);
-  const incident = await loadSnapshot(app.db, incidentId);
-  if (!incident) return undefined;
-  const slug = incidentSlug(incident.number, incident.title);
-  if (existing) return { channelId: existing.channelId, name: slug };
-  const teamLang = app.settings.locales[0]!;
-  const rc = teamRenderContext(app, deps.i18n, teamLang);
-  const tt = deps.i18n.t(teamLang);
   try {
+    const existing = await findIncidentChatRef(app.db, incidentId, platform.platform);
+    const incident = await loadSnapshot(app.db, incidentId);
+    if (!incident) return null;
+    const slug = incidentSlug(incident.number, incident.title);
+    if (existing) return { channelId: existing.channelId, name: slug };
+    const teamLang = app.settings.locales[0]!;
+    const rc = teamRenderContext(app, deps.i18n, teamLang);
+    const tt = deps.i18n.t(teamLang);
     const opened = await platform.openIncidentChannel({
       number: incident.number,
       title: incident.title,
@@ -73,11 +74,12 @@ export async function ensureIncidentChannel(
       title: incident.title,
       severity: tt(`common:severity.${incident.severity}`),
     });
-    await platform.announce({ text: line, lines: [line] } satisfies NeutralMessage);
+    // The channel is open: a failed announcement is logged, not reported as a failed channel.
+    await platform.announce({ text: line, lines: [line] } satisfies NeutralMessage).catch((e: unknown) => logger.warn({ err: e, incidentId }, 'could not announce the incident'));
     return { channelId: opened.channelId, name: opened.name ?? slug };
   } catch (e) {
     logger.error({ err: e, incidentId }, 'could not open the incident channel');
-    return undefined;
+    return null;
   }
 }
 

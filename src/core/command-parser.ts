@@ -406,8 +406,8 @@ function takeList(args: Args, i: number, initial: string): { value: string; next
   return { value, next };
 }
 
-/** Lowercase component ids, deduplicated in the order given. */
-function componentIds(list: string): string[] {
+/** Lowercase component ids from a comma list, deduplicated in the order given; a malformed id is a `bad_argument`. */
+export function componentIds(list: string): string[] {
   const ids = list.split(/[,、]/u).map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (ids.length === 0) throw new DomainError('missing_argument', { argument: 'components' });
   const bad = ids.find((id) => !COMPONENT_ID.test(id));

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { ConsolePlatform } from '../../src/chat/console/console-platform.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import { findIncidentIdByNumber } from '../../src/db/incident-repository.ts';
 import * as t from '../../src/db/schema.ts';
@@ -267,5 +268,23 @@ describeDb('failures that are not the user’s', () => {
     expect(await cli.say(publish)).toMatch(/\n {2}Public update published\./);
     const again = await cli.say(publish);
     expect(again).toMatch(/\(only you\)\n {2}That public update was already published; nothing changed\./);
+  });
+
+  it('says a declare was recorded when only opening its channel failed, so nobody declares it twice', async () => {
+    const { ctx } = makeContext(database.db);
+    const cli = openConsole(database, ctx, person('Aiko'));
+    const lost = Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' });
+    const open = vi.spyOn(ConsolePlatform.prototype, 'openIncidentChannel').mockRejectedValueOnce(lost);
+    try {
+      const before = await countEverything(database.db);
+      const output = await cli.say('declare Checkout latency');
+      const number = Number(/INC-(\d+) declared: Checkout latency/.exec(output)?.[1]);
+      expect(number).toBeGreaterThan(0);
+      expect(output).toContain(`The incident channel could not be opened yet; INC-${number} is recorded.`);
+      expect(output).not.toContain(NOT_RECORDED);
+      expect((await countEverything(database.db)).incident).toBe((before.incident ?? 0) + 1);
+    } finally {
+      open.mockRestore();
+    }
   });
 });

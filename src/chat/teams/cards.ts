@@ -1,4 +1,7 @@
 import type { TFunction } from 'i18next';
+import type { Command } from '../../core/command.ts';
+import { componentIds } from '../../core/command-parser.ts';
+import type { Severity } from '../../core/model.ts';
 import type { MessageAction, NeutralMessage } from '../message.ts';
 
 /** An Adaptive Card as sent to Teams: a plain JSON object of schema version 1.5. */
@@ -126,18 +129,27 @@ export function translationFormCard(t: TFunction, updateId: string, title: strin
   );
 }
 
-/** What the declare form submitted, as the text of a `declare` command. */
-export function declareCommandFromForm(data: Record<string, unknown>): string {
-  const str = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : '');
-  const parts = ['declare', str(data.title)];
-  const severity = /^SEV([1-4])$/.exec(str(data.severity));
-  if (severity) parts.push('--sev', severity[1]!);
-  const components = str(data.components).replace(/\s*,\s*/g, ',');
-  if (components) parts.push('--components', components);
-  if (str(data.private) === 'true') parts.push('--private');
+/**
+ * What the declare form submitted, as the `declare` command itself: each field is one part
+ * of the declaration, never parsed as command text, so a title such as `API down --private`
+ * is that title (like Slack's modal). The use case checks title and summary; a malformed
+ * component id is refused here as it would be after `--components`.
+ */
+export function declareFromForm(data: Record<string, unknown>): Extract<Command, { verb: 'declare'; form: false }> {
+  const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+  const severity = (SEVERITIES as readonly string[]).includes(str(data.severity)) ? (str(data.severity) as Severity) : undefined;
+  // A list field, read as Slack's form reads it: commas (also 、，) or spaces between ids.
+  const components = str(data.components).split(/[\s,、，]+/u).filter(Boolean);
   const summary = str(data.summary);
-  if (summary) parts.push('--summary', summary);
-  return parts.filter(Boolean).join(' ');
+  return {
+    verb: 'declare',
+    form: false,
+    title: str(data.title),
+    components: components.length ? componentIds(components.join(',')) : [],
+    visibility: data.private === 'true' || data.private === true ? 'private' : 'public',
+    ...(severity ? { severity } : {}),
+    ...(summary ? { summary } : {}),
+  };
 }
 
 /** A neutral message as a Bot Framework message activity: a card when it has structure, else plain text. */

@@ -9,6 +9,7 @@ import {
   ConfigurationServiceClientCredentialFactory,
   type TurnContext,
 } from 'botbuilder';
+import { z } from 'zod';
 import type { Logger } from '../../logger.ts';
 
 /** botframework-connector's credentials factory, named through botbuilder (which does not re-export it). */
@@ -107,20 +108,60 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
   }
 }
 
+const Party = z.looseObject({ id: z.string() });
+
+/**
+ * The envelope of a Bot Framework activity, as far as botbuilder and the bot read it before
+ * checking anything themselves. botbuilder throws outside its own error handling on a
+ * non-string `type` (a 500), and with authentication off it sends an activity without
+ * `serviceUrl` to the public Bot Framework (seconds of waiting for nothing): such a body is
+ * refused before the adapter runs. Every recorded Teams activity carries all of these.
+ */
+const ActivityEnvelope = z.looseObject({
+  type: z.string().min(1),
+  serviceUrl: z.url({ protocol: /^https?$/ }),
+  conversation: Party,
+  from: Party,
+  recipient: Party,
+  id: z.string().nullish(),
+  channelId: z.string().nullish(),
+  name: z.string().nullish(),
+  text: z.string().nullish(),
+  locale: z.string().nullish(),
+  entities: z.array(z.looseObject({})).nullish(),
+  attachments: z.array(z.looseObject({})).nullish(),
+  channelData: z.looseObject({}).nullish(),
+});
+
+function badRequest(res: ServerResponse, message: string): void {
+  res.statusCode = 400;
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify({ error: 'bad_request', message }));
+}
+
 /**
  * CloudAdapter.process expects express/restify's parsed body and `res.status/header/send/end`:
  * this shim gives it those over raw Node objects, so no web framework is needed for one route.
+ * A body that is not a Bot Framework activity is answered 400 here, before the adapter (and
+ * its authentication) runs, so it reaches neither the bot nor the database.
  */
 export function processNodeRequest(
   adapter: CloudAdapter,
   logic: (context: TurnContext) => Promise<void>,
+  logger?: Logger,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const body = await readJson(req);
     if (!body) {
-      res.statusCode = 400;
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ error: 'bad_request', message: 'the body must be a JSON Bot Framework activity' }));
+      badRequest(res, 'the body must be a JSON Bot Framework activity');
+      return;
+    }
+    const envelope = ActivityEnvelope.safeParse(body);
+    if (!envelope.success) {
+      // Field names only: the values are whatever the sender put there.
+      const fields = [...new Set(envelope.error.issues.map((issue) => issue.path.join('.') || '(body)'))];
+      logger?.info({ fields }, 'teams activity refused: not a Bot Framework activity');
+      badRequest(res, `not a Bot Framework activity: bad or missing ${fields.join(', ')}`);
       return;
     }
     const shimReq = { body, headers: req.headers as Record<string, string | string[] | undefined>, method: req.method ?? 'POST' };

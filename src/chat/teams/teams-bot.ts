@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { ActivityTypes, TurnContext } from 'botbuilder';
 import type { CommandMeta } from '../../app/command-runner.ts';
 import type { AppContext } from '../../app/context.ts';
-import type { Actor } from '../../core/model.ts';
+import { type Actor, isUuid } from '../../core/model.ts';
 import { loadSnapshot } from '../../db/incident-repository.ts';
 import * as t from '../../db/schema.ts';
 import type { I18n } from '../../i18n.ts';
@@ -17,7 +17,7 @@ import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   type AdaptiveCard,
   CARD_VERBS,
-  declareCommandFromForm,
+  declareFromForm,
   declareFormCard,
   messageActivity,
   messageToCard,
@@ -157,7 +157,7 @@ export class TeamsBot {
       const key = this.keyOf(context);
       switch (verb) {
         case CARD_VERBS.declare: {
-          const result = await dispatcher.handle({ ...base, text: declareCommandFromForm(data), ...(key ? { idempotencyKey: key } : {}) });
+          const result = await dispatcher.handle({ ...base, text: '', command: declareFromForm(data), ...(key ? { idempotencyKey: key } : {}) });
           const [first, ...rest] = result.replies;
           return ok(messageToCard(first?.message ?? { text: tr('teams:declareForm.title') }, rest.map((r) => messageToText(r.message))));
         }
@@ -200,6 +200,8 @@ export class TeamsBot {
   }
 
   private async findUpdate(updateId: string) {
+    // A card's data is whatever the client sent: a value that is not a uuid names no update (and PostgreSQL would refuse the comparison).
+    if (!isUuid(updateId)) return undefined;
     const [row] = await this.deps.app.db.select({ incidentId: t.publicUpdate.incidentId }).from(t.publicUpdate).where(eq(t.publicUpdate.id, updateId));
     if (!row) return undefined;
     const incident = await loadSnapshot(this.deps.app.db, row.incidentId);
@@ -216,7 +218,11 @@ export class TeamsBot {
   private async previewCard(updateId: string, lang: string, notes: string[]): Promise<AdaptiveCard> {
     const { app, i18n } = this.deps;
     const found = await this.findUpdate(updateId);
-    if (!found) return messageToCard({ text: i18n.t(lang)('errors.update_not_found') }, notes);
+    if (!found) {
+      const notFound = i18n.t(lang)('errors.update_not_found');
+      // The dispatcher has usually said so already: once is enough.
+      return messageToCard({ text: notFound }, notes.filter((note) => note !== notFound));
+    }
     const rc = teamRenderContext(app, i18n, lang);
     return messageToCard(renderPreview(rc, found.incident, found.update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }), notes);
   }

@@ -51,7 +51,7 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
     const connector = new TeamsConnector({ auth, appId: teams.appId ?? '' });
     const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, ...(options.workerPollMs ? { intervalMs: options.workerPollMs } : {}) });
     const bot = new TeamsBot({ app, i18n, logger: log, metrics, graphTeamId: graph?.teamId, incidentsChannel });
-    const handler = processNodeRequest(adapter, bot.onTurn);
+    const handler = processNodeRequest(adapter, bot.onTurn, log);
     // Publishing, reminders and digests post through this one; it queues and wakes the worker.
     chatPlatformsOf(runtime).register(
       new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger: log, graphTeamId: graph?.teamId, incidentsChannel, onQueued: () => worker.kick() }),

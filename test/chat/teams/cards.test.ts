@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { declareCommandFromForm, declareFormCard, messageActivity, messageToCard, translationFormCard } from '../../../src/chat/teams/cards.ts';
+import { declareFormCard, declareFromForm, messageActivity, messageToCard, translationFormCard } from '../../../src/chat/teams/cards.ts';
 import { testI18n } from '../../app/helpers.ts';
 import { adaptiveCardProblems, ConnectorSpec } from '../../helpers/teams/schemas.ts';
 
@@ -48,10 +48,25 @@ describe('Adaptive Cards for Teams', () => {
   });
 
   it.each([
-    [{ title: 'DB down', severity: 'SEV2', components: 'api, console', summary: '', private: 'false' }, 'declare DB down --sev 2 --components api,console'],
-    [{ title: ' Login  fails ', severity: 'SEV9', components: '', summary: 'users locked out', private: 'true' }, 'declare Login fails --private --summary users locked out'],
-  ])('the declare form %j becomes "%s"', (data, text) => {
-    expect(declareCommandFromForm(data)).toBe(text);
+    [
+      { title: 'DB down', severity: 'SEV2', components: 'api, console', summary: '', private: 'false' },
+      { verb: 'declare', form: false, title: 'DB down', severity: 'SEV2', components: ['api', 'console'], visibility: 'public' },
+    ],
+    [
+      { title: ' Login  fails ', severity: 'SEV9', components: '', summary: ' users locked out ', private: 'true' },
+      { verb: 'declare', form: false, title: 'Login  fails', components: [], visibility: 'private', summary: 'users locked out' },
+    ],
+    [
+      { title: 'API down --private --sev 1', severity: 'SEV3', components: 'API，Console db', summary: '--components x', private: 'false' },
+      { verb: 'declare', form: false, title: 'API down --private --sev 1', severity: 'SEV3', components: ['api', 'console', 'db'], visibility: 'public', summary: '--components x' },
+    ],
+    [{ title: 42, severity: null, components: ['api'], private: true }, { verb: 'declare', form: false, title: '', components: [], visibility: 'private' }],
+  ])('the declare form %j is the command %j, no field read as options', (data, command) => {
+    expect(declareFromForm(data)).toEqual(command);
+  });
+
+  it('a malformed component id in the declare form is a bad argument', () => {
+    expect(() => declareFromForm({ title: 'x', components: 'api,API!' })).toThrow(expect.objectContaining({ code: 'bad_argument', params: { value: 'api!' } }));
   });
 });
 

@@ -89,6 +89,9 @@ export const commandText: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(verb, fc.integer({ min: 2_990, max: 6_000 }), fc.constantFrom('x', 'あ', '😀', '&', '<')).map(([v, n, c]) => `${v} ${c.repeat(n)}`) },
 );
 
+/** Free text with declare options in it (`API down --private --sev 1`): for form fields, where options mean nothing. */
+export const optionLikeText: fc.Arbitrary<string> = say(freeText, option, maybe(option), maybe(freeText));
+
 /** Text for a form field: anything, sometimes empty or null, sometimes huge. */
 export const fieldValue: fc.Arbitrary<string | null | undefined> = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
