@@ -3,22 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
-import { loadConfig } from '../src/config.ts';
 import { rowsOf } from '../src/db/client.ts';
-import { createLogger } from '../src/logger.ts';
-import { startServer } from '../src/main.ts';
-import { FakeSlack } from '../test/helpers/slack/fake-slack.ts';
 import { signatureHeaders, slashCommandRequest } from '../test/helpers/slack/requests.ts';
 import type { BenchRow } from './run.ts';
-import { type Phase, percentile, perSecond, withScratchPostgres } from './support.ts';
+import { BENCH_SLACK, type Phase, percentile, perSecond, startSlackServer, withScratchPostgres } from './support.ts';
 
 const CONCURRENCY = 50;
 const REQUESTS = 2_000;
 const WARMUP = 200;
 const PHASE_LIMIT_MS = 20_000;
-const SIGNING_SECRET = 'bench-signing-secret-0123456789ab';
-const BOT_TOKEN = 'xoxb-bench';
-const USER = 'UBENCH1';
+const { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, user: USER } = BENCH_SLACK;
 
 /** Sends `count` signed `/incident update` commands, `CONCURRENCY` at a time, timing each ack. */
 async function load(url: string, channelId: string, responseUrl: string, count: number, tag: string): Promise<Phase> {
@@ -63,18 +57,7 @@ async function startBareBolt(): Promise<{ url: string; stop(): Promise<void> }> 
 export async function run(): Promise<BenchRow[]> {
   return (
     (await withScratchPostgres(async (databaseUrl) => {
-      const fake = await new FakeSlack({ token: BOT_TOKEN, users: { [USER]: { locale: 'en-US', name: 'bench' } } }).start();
-      const config = loadConfig({
-        DATABASE_URL: databaseUrl,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: fake.apiUrl,
-        INCIDENTS_CHANNEL: 'CINCIDENTS',
-      });
-      const server = await startServer(config, createLogger({ level: 'silent' }));
+      const { server, fake, stop } = await startSlackServer(databaseUrl);
       const bare = await startBareBolt();
       try {
         const url = `http://127.0.0.1:${server.port}/slack/events`;
@@ -113,8 +96,7 @@ export async function run(): Promise<BenchRow[]> {
         ];
       } finally {
         await bare.stop();
-        await server.stop();
-        await fake.stop();
+        await stop();
       }
     })) ?? []
   );

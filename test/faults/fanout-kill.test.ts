@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deliveryKey } from '../../src/outbox/deliveries.ts';
-import { killAllServe, type ServeProcess, settledFinalReports, startServe } from './support/processes.ts';
+import { type ServeProcess, settledFinalReports, startServe } from './support/processes.ts';
 import {
   appFor,
   attemptsHistogram,
@@ -12,15 +12,15 @@ import {
   insertSubscriberSet,
   MAIL_DOMAIN,
   MAIL_FROM,
-  newSecret,
   PUBLIC_URL,
   publishPublicUpdate,
   seededRandom,
   waitFor,
   watchDeliveryErrors,
 } from './support/publishing.ts';
-import { createScratchDatabase, faultServerLabel, type ScratchDatabase } from './support/scratch-db.ts';
-import { countKeys, type SmtpSink, startSmtpSink, startWebhookReceiver, type WebhookReceiver } from './support/sinks.ts';
+import { faultServerLabel } from './support/scratch-db.ts';
+import { countKeys } from './support/sinks.ts';
+import { useFaultStack } from './support/stack.ts';
 
 const EMAILS = 5_000;
 const WEBHOOKS = 5_000;
@@ -33,23 +33,7 @@ const KILL_BY_MS = { min: 1_000, max: 6_000 };
 /** A killed worker's claims wait for their lease (2 min, src/outbox/delivery-worker.ts) before anyone retries them. */
 const FINISH_TIMEOUT_MS = 200_000;
 
-const secret = newSecret();
-let db: ScratchDatabase;
-let smtp: SmtpSink;
-let hooks: WebhookReceiver;
-
-beforeAll(async () => {
-  db = await createScratchDatabase();
-  smtp = await startSmtpSink();
-  hooks = await startWebhookReceiver(secret);
-});
-
-afterAll(async () => {
-  await killAllServe();
-  await smtp?.close();
-  await hooks?.close();
-  await db?.drop();
-});
+const stack = useFaultStack();
 
 const sample = <T>(xs: T[]) => xs.slice(0, 5);
 
@@ -60,11 +44,11 @@ describe(`tsuiki serve killed with SIGKILL during a fan-out [${faultServerLabel}
     console.log(`fanout-kill: FAULT_SEED=${seed}`);
     const began = performance.now();
 
-    const env = { DATABASE_URL: db.url, SMTP_URL: smtp.url, MAIL_FROM, PUBLIC_URL };
-    const [first] = await Promise.all([startServe('serve-1', env), insertSubscriberSet(db.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: hooks.base, secret })]);
+    const env = { DATABASE_URL: stack.db.url, SMTP_URL: stack.smtp.url, MAIL_FROM, PUBLIC_URL };
+    const [first] = await Promise.all([startServe('serve-1', env), insertSubscriberSet(stack.db.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: stack.hooks.base, secret: stack.secret })]);
     let server: ServeProcess = first;
     const servers = [server];
-    const app = appFor(db.db);
+    const app = appFor(stack.db.db);
     const incidentId = await declarePublicIncident(app, 'Elevated API errors');
     const published = performance.now();
     const updateId = await publishPublicUpdate(app, incidentId, {
@@ -75,9 +59,9 @@ describe(`tsuiki serve killed with SIGKILL during a fan-out [${faultServerLabel}
     // Kill points are chosen by what the sinks have received: each server is killed after a
     // random number of further deliveries (or a random time, whichever comes first), mid-batch,
     // with mails and requests in flight.
-    const seen = () => smtp.received.length + hooks.received.length;
+    const seen = () => stack.smtp.received.length + stack.hooks.received.length;
     const kills: { pid: number; received: number; atMs: number; by: string }[] = [];
-    const watch = watchDeliveryErrors(db.db);
+    const watch = watchDeliveryErrors(stack.db.db);
     try {
       for (let k = 0; k < KILLS; k++) {
         const at = seen() + GAP.min + Math.floor(random() * (GAP.max - GAP.min));
@@ -86,7 +70,7 @@ describe(`tsuiki serve killed with SIGKILL during a fan-out [${faultServerLabel}
         const by = await waitFor(
           () => (seen() >= at ? 'count' : performance.now() >= killBy ? 'time' : undefined),
           60_000,
-          async () => `${at} receipts before kill ${k + 1} (have ${seen()}; ${JSON.stringify(await fanOutStates(db.db))})\n${current.output().slice(-3000)}`,
+          async () => `${at} receipts before kill ${k + 1} (have ${seen()}; ${JSON.stringify(await fanOutStates(stack.db.db))})\n${current.output().slice(-3000)}`,
           5,
         );
         expect(current.alive(), `${current.name} died on its own before kill ${k + 1}\n${current.output().slice(-3000)}`).toBe(true);
@@ -100,12 +84,12 @@ describe(`tsuiki serve killed with SIGKILL during a fan-out [${faultServerLabel}
       const last = server;
       await waitFor(
         async () => {
-          const states = await fanOutStates(db.db);
+          const states = await fanOutStates(stack.db.db);
           if (states.dead) throw new Error(`dead deliveries: ${JSON.stringify(states)}`);
           return states.delivered === TOTAL ? states : undefined;
         },
         FINISH_TIMEOUT_MS,
-        async () => `every delivery to be delivered (${JSON.stringify(await fanOutStates(db.db))}, sinks ${seen()})\n${last.output().slice(-3000)}`,
+        async () => `every delivery to be delivered (${JSON.stringify(await fanOutStates(stack.db.db))}, sinks ${seen()})\n${last.output().slice(-3000)}`,
         500,
       );
     } finally {
@@ -117,7 +101,7 @@ describe(`tsuiki serve killed with SIGKILL during a fan-out [${faultServerLabel}
 
     // The database: every email and webhook delivery delivered, nothing dead or still open;
     // the single-delivery targets (no Statuspage or chat configured) skipped.
-    const rows = await deliveryRows(db.db);
+    const rows = await deliveryRows(stack.db.db);
     const fanOut = rows.filter((r) => r.target === 'email' || r.target === 'webhook');
     expect(fanOut).toHaveLength(TOTAL);
     expect(sample(fanOut.filter((r) => r.state !== 'delivered'))).toEqual([]);
@@ -126,25 +110,25 @@ describe(`tsuiki serve killed with SIGKILL during a fan-out [${faultServerLabel}
     // Email: every subscriber's one Message-ID arrived, to that subscriber; a repeat carries the same Message-ID.
     const emailRows = fanOut.filter((r) => r.target === 'email');
     const expectedMail = new Map(emailRows.map((r) => [`<update.${updateId}.${r.subscriber_id}@${MAIL_DOMAIN}>`, r.address!]));
-    const mail = countKeys(smtp.received.map((m) => m.messageId));
+    const mail = countKeys(stack.smtp.received.map((m) => m.messageId));
     expect(sample([...expectedMail.keys()].filter((id) => !mail.counts.has(id)))).toEqual([]);
     expect(sample([...mail.counts.keys()].filter((id) => !expectedMail.has(id)))).toEqual([]);
-    expect(sample(smtp.received.filter((m) => m.to.length !== 1 || m.to[0] !== expectedMail.get(m.messageId)))).toEqual([]);
+    expect(sample(stack.smtp.received.filter((m) => m.to.length !== 1 || m.to[0] !== expectedMail.get(m.messageId)))).toEqual([]);
     const idsPerRecipient = new Map<string, Set<string>>();
-    for (const m of smtp.received) idsPerRecipient.set(m.to[0]!, (idsPerRecipient.get(m.to[0]!) ?? new Set()).add(m.messageId));
+    for (const m of stack.smtp.received) idsPerRecipient.set(m.to[0]!, (idsPerRecipient.get(m.to[0]!) ?? new Set()).add(m.messageId));
     expect(idsPerRecipient.size).toBe(EMAILS);
     expect(sample([...idsPerRecipient].filter(([, ids]) => ids.size !== 1))).toEqual([]);
 
     // Webhooks: every subscriber's URL got its delivery's webhook-id, signature verified; a repeat carries the same id.
     const hookRows = fanOut.filter((r) => r.target === 'webhook');
     const expectedHooks = new Map(hookRows.map((r) => [deliveryKey(updateId, 'webhook', r.subscriber_id!), new URL(r.address!).pathname]));
-    const hook = countKeys(hooks.received.map((h) => h.id));
-    expect(hooks.rejected).toEqual([]);
+    const hook = countKeys(stack.hooks.received.map((h) => h.id));
+    expect(stack.hooks.rejected).toEqual([]);
     expect(sample([...expectedHooks.keys()].filter((id) => !hook.counts.has(id)))).toEqual([]);
     expect(sample([...hook.counts.keys()].filter((id) => !expectedHooks.has(id)))).toEqual([]);
-    expect(sample(hooks.received.filter((h) => h.path !== expectedHooks.get(h.id) || h.updateId !== updateId))).toEqual([]);
+    expect(sample(stack.hooks.received.filter((h) => h.path !== expectedHooks.get(h.id) || h.updateId !== updateId))).toEqual([]);
     const idsPerUrl = new Map<string, Set<string>>();
-    for (const h of hooks.received) idsPerUrl.set(h.path, (idsPerUrl.get(h.path) ?? new Set()).add(h.id));
+    for (const h of stack.hooks.received) idsPerUrl.set(h.path, (idsPerUrl.get(h.path) ?? new Set()).add(h.id));
     expect(idsPerUrl.size).toBe(WEBHOOKS);
     expect(sample([...idsPerUrl].filter(([, ids]) => ids.size !== 1))).toEqual([]);
 

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deliveryKey } from '../../src/outbox/deliveries.ts';
-import { finalReports, killAllServe, startServe } from './support/processes.ts';
+import { finalReports, startServe } from './support/processes.ts';
 import {
   appFor,
   attemptsHistogram,
@@ -12,14 +12,14 @@ import {
   importSubscriberSet,
   MAIL_DOMAIN,
   MAIL_FROM,
-  newSecret,
   PUBLIC_URL,
   publishPublicUpdate,
   waitFor,
   watchDeliveryErrors,
 } from './support/publishing.ts';
-import { createScratchDatabase, faultServerLabel, type ScratchDatabase } from './support/scratch-db.ts';
-import { countKeys, type SmtpSink, startSmtpSink, startWebhookReceiver, type WebhookReceiver } from './support/sinks.ts';
+import { faultServerLabel } from './support/scratch-db.ts';
+import { countKeys } from './support/sinks.ts';
+import { useFaultStack } from './support/stack.ts';
 
 const EMAILS = 30;
 const WEBHOOKS = 30;
@@ -40,23 +40,7 @@ const OUTAGE_ENDS = 60;
 /** A publish every 6 s, round-robin over the incidents: all of them inside the outage. */
 const PUBLISH_EVERY = 6;
 
-const secret = newSecret();
-let db: ScratchDatabase;
-let smtp: SmtpSink;
-let hooks: WebhookReceiver;
-
-beforeAll(async () => {
-  db = await createScratchDatabase();
-  smtp = await startSmtpSink();
-  hooks = await startWebhookReceiver(secret);
-});
-
-afterAll(async () => {
-  await killAllServe();
-  await smtp?.close();
-  await hooks?.close();
-  await db?.drop();
-});
+const stack = useFaultStack();
 
 const sample = <T>(xs: T[]) => xs.slice(0, 5);
 const messageIdPattern = new RegExp(`^<update\\.([0-9a-f-]{36})\\.([0-9a-f-]{36})@${MAIL_DOMAIN.replace(/\./g, '\\.')}>$`);
@@ -64,25 +48,25 @@ const messageIdPattern = new RegExp(`^<update\\.([0-9a-f-]{36})\\.([0-9a-f-]{36}
 describe(`targets failing for a minute while updates are published [${faultServerLabel}]`, () => {
   it('delivers every update after the targets recover, in publish order per incident and subscriber, nothing dead', async () => {
     const began = performance.now();
-    const env = { DATABASE_URL: db.url, SMTP_URL: smtp.url, MAIL_FROM, PUBLIC_URL };
-    await importSubscriberSet(db.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: hooks.base, secret });
+    const env = { DATABASE_URL: stack.db.url, SMTP_URL: stack.smtp.url, MAIL_FROM, PUBLIC_URL };
+    await importSubscriberSet(stack.db.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: stack.hooks.base, secret: stack.secret });
     const servers = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => startServe(`serve-${i + 1}`, env)));
-    const app = appFor(db.db);
+    const app = appFor(stack.db.db);
     const incidents: string[] = [];
     for (let i = 1; i <= INCIDENTS; i++) incidents.push(await declarePublicIncident(app, `Outage ${i}`));
 
     // Both targets are out before the first update is published.
-    await smtp.down();
-    hooks.setMode({ kind: 'fail', status: 500 });
+    await stack.smtp.down();
+    stack.hooks.setMode({ kind: 'fail', status: 500 });
 
     /** updateId → [incident index, position within the incident], in publish order. */
     const published = new Map<string, { incident: number; seq: number }>();
     const timeline: string[] = [];
     const events: { at: number; what: string; run: () => Promise<unknown> | void }[] = [
-      { at: WEBHOOK_500_UNTIL, what: `webhooks answer 429 Retry-After: ${RETRY_AFTER_SECONDS}`, run: () => hooks.setMode({ kind: 'fail', status: 429, retryAfterSeconds: RETRY_AFTER_SECONDS }) },
-      { at: WEBHOOK_429_UNTIL, what: 'webhook receiver closed (connection refused)', run: () => hooks.down() },
-      { at: OUTAGE_ENDS, what: 'webhook receiver back, accepting', run: async () => (hooks.setMode({ kind: 'accept' }), hooks.up()) },
-      { at: OUTAGE_ENDS, what: 'SMTP sink back', run: () => smtp.up() },
+      { at: WEBHOOK_500_UNTIL, what: `webhooks answer 429 Retry-After: ${RETRY_AFTER_SECONDS}`, run: () => stack.hooks.setMode({ kind: 'fail', status: 429, retryAfterSeconds: RETRY_AFTER_SECONDS }) },
+      { at: WEBHOOK_429_UNTIL, what: 'webhook receiver closed (connection refused)', run: () => stack.hooks.down() },
+      { at: OUTAGE_ENDS, what: 'webhook receiver back, accepting', run: async () => (stack.hooks.setMode({ kind: 'accept' }), stack.hooks.up()) },
+      { at: OUTAGE_ENDS, what: 'SMTP sink back', run: () => stack.smtp.up() },
     ];
     for (let n = 0; n < INCIDENTS * UPDATES_PER_INCIDENT; n++) {
       const incident = n % INCIDENTS;
@@ -102,7 +86,7 @@ describe(`targets failing for a minute while updates are published [${faultServe
     events.sort((a, b) => a.at - b.at);
 
     // Watch the queue meanwhile: every distinct error the workers recorded, and no dead letter.
-    const watch = watchDeliveryErrors(db.db);
+    const watch = watchDeliveryErrors(stack.db.db);
     const t0 = performance.now();
     try {
       for (const event of events) {
@@ -114,12 +98,12 @@ describe(`targets failing for a minute while updates are published [${faultServe
       }
       await waitFor(
         async () => {
-          const states = await fanOutStates(db.db);
+          const states = await fanOutStates(stack.db.db);
           if (states.dead) throw new Error(`dead deliveries: ${JSON.stringify(states)}`);
           return states.delivered === published.size * (EMAILS + WEBHOOKS) ? states : undefined;
         },
         200_000,
-        async () => `every delivery to be delivered (${JSON.stringify(await fanOutStates(db.db))})\n${servers.map((s) => `${s.name}:\n${s.output().slice(-1500)}`).join('\n')}`,
+        async () => `every delivery to be delivered (${JSON.stringify(await fanOutStates(stack.db.db))})\n${servers.map((s) => `${s.name}:\n${s.output().slice(-1500)}`).join('\n')}`,
         250,
       );
     } finally {
@@ -130,7 +114,7 @@ describe(`targets failing for a minute while updates are published [${faultServe
     expect(published.size).toBe(INCIDENTS * UPDATES_PER_INCIDENT);
 
     // Nothing dead, everything delivered; the first incident's first update went through several backoff rounds.
-    const rows = (await deliveryRows(db.db)).filter((r) => r.target === 'email' || r.target === 'webhook');
+    const rows = (await deliveryRows(stack.db.db)).filter((r) => r.target === 'email' || r.target === 'webhook');
     expect(rows).toHaveLength(published.size * (EMAILS + WEBHOOKS));
     expect(sample(rows.filter((r) => r.state !== 'delivered'))).toEqual([]);
     const firstUpdate = [...published].find(([, p]) => p.incident === 0 && p.seq === 0)![0];
@@ -141,14 +125,14 @@ describe(`targets failing for a minute while updates are published [${faultServe
     // Each phase of the outage was met by the workers: 500, 429, refused connections, SMTP refused.
     const seen = (target: string) => [...(watch.errors.get(target) ?? [])];
     expect(seen('webhook').some((e) => e.startsWith('HTTP N'))).toBe(true);
-    expect(hooks.refused.some((r) => r.status === 500)).toBe(true);
-    expect(hooks.refused.some((r) => r.status === 429)).toBe(true);
+    expect(stack.hooks.refused.some((r) => r.status === 500)).toBe(true);
+    expect(stack.hooks.refused.some((r) => r.status === 429)).toBe(true);
     expect(seen('webhook').some((e) => /ECONNREFUSED/.test(e))).toBe(true);
     expect(seen('email').some((e) => /ECONNREFUSED/.test(e))).toBe(true);
 
     // Retry-After is a floor: after a 429, the same webhook-id never came back sooner.
     const tooSoon: string[] = [];
-    const requests = [...hooks.refused.map((r) => ({ id: r.id, at: r.at, retryAfter: r.retryAfterSeconds })), ...hooks.received.map((r) => ({ id: r.id, at: r.at, retryAfter: undefined }))].sort((a, b) => a.at - b.at);
+    const requests = [...stack.hooks.refused.map((r) => ({ id: r.id, at: r.at, retryAfter: r.retryAfterSeconds })), ...stack.hooks.received.map((r) => ({ id: r.id, at: r.at, retryAfter: undefined }))].sort((a, b) => a.at - b.at);
     const last429 = new Map<string, { at: number; retryAfter: number }>();
     for (const r of requests) {
       const before = last429.get(r.id);
@@ -159,19 +143,19 @@ describe(`targets failing for a minute while updates are published [${faultServe
     expect(sample(tooSoon)).toEqual([]);
 
     // Every key arrived, signed; first arrivals per incident × subscriber in publish order.
-    expect(hooks.rejected).toEqual([]);
+    expect(stack.hooks.rejected).toEqual([]);
     const expectedHookIds = new Set(rows.filter((r) => r.target === 'webhook').map((r) => deliveryKey(r.update_id, 'webhook', r.subscriber_id!)));
     const expectedMailIds = new Set(rows.filter((r) => r.target === 'email').map((r) => `<update.${r.update_id}.${r.subscriber_id}@${MAIL_DOMAIN}>`));
-    const hook = countKeys(hooks.received.map((h) => h.id));
-    const mail = countKeys(smtp.received.map((m) => m.messageId));
+    const hook = countKeys(stack.hooks.received.map((h) => h.id));
+    const mail = countKeys(stack.smtp.received.map((m) => m.messageId));
     expect([...expectedHookIds].filter((id) => !hook.counts.has(id))).toEqual([]);
     expect([...expectedMailIds].filter((id) => !mail.counts.has(id))).toEqual([]);
     expect([...hook.counts.keys()].filter((id) => !expectedHookIds.has(id))).toEqual([]);
     expect([...mail.counts.keys()].filter((id) => !expectedMailIds.has(id))).toEqual([]);
 
     const arrivals: { lane: string; updateId: string; key: string }[] = [
-      ...hooks.received.map((h) => ({ lane: `webhook ${h.path}`, updateId: h.updateId, key: h.id })),
-      ...smtp.received.map((m) => ({ lane: `email ${m.to.join(',')}`, updateId: messageIdPattern.exec(m.messageId)?.[1] ?? m.messageId, key: m.messageId })),
+      ...stack.hooks.received.map((h) => ({ lane: `webhook ${h.path}`, updateId: h.updateId, key: h.id })),
+      ...stack.smtp.received.map((m) => ({ lane: `email ${m.to.join(',')}`, updateId: messageIdPattern.exec(m.messageId)?.[1] ?? m.messageId, key: m.messageId })),
     ];
     const order = new Map<string, number[]>();
     const firstSeen = new Set<string>();
@@ -207,7 +191,7 @@ describe(`targets failing for a minute while updates are published [${faultServe
         ...timeline.map((l) => `  ${l}`),
         `  all delivered ${(recoveredMs / 1000).toFixed(1)} s after the targets recovered (outage ${OUTAGE_ENDS} s)`,
         `  claims per delivery ${JSON.stringify(attemptsHistogram(rows))}, first update's mails ≥ ${Math.min(...attemptsOfFirst('email'))}, webhooks ≥ ${Math.min(...attemptsOfFirst('webhook'))}; ` +
-          `receiver answered ${hooks.refused.filter((r) => r.status === 500).length}× 500, ${hooks.refused.filter((r) => r.status === 429).length}× 429`,
+          `receiver answered ${stack.hooks.refused.filter((r) => r.status === 500).length}× 500, ${stack.hooks.refused.filter((r) => r.status === 429).length}× 429`,
         `  duplicates: ${mail.duplicates} mails, ${hook.duplicates} webhooks (${staleRepeats} of them after a later update); errors seen: ${JSON.stringify(watch.summary())}`,
         `  test ${((performance.now() - began) / 1000).toFixed(1)} s`,
       ].join('\n'),

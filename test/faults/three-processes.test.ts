@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { claimDeliveries, deliveryKey, recordOutcome } from '../../src/outbox/deliveries.ts';
 import { killAllServe, pidsConnectedTo, settledFinalReports, startServe } from './support/processes.ts';
@@ -11,48 +11,32 @@ import {
   insertSubscriberSet,
   MAIL_DOMAIN,
   MAIL_FROM,
-  newSecret,
   PUBLIC_URL,
   publishPublicUpdate,
   waitFor,
 } from './support/publishing.ts';
-import { createScratchDatabase, faultServerLabel, type ScratchDatabase } from './support/scratch-db.ts';
-import { countKeys, type SmtpSink, startSmtpSink, startWebhookReceiver, type WebhookReceiver } from './support/sinks.ts';
+import { createScratchDatabase, faultServerLabel } from './support/scratch-db.ts';
+import { countKeys } from './support/sinks.ts';
+import { useFaultStack } from './support/stack.ts';
 
 const EMAILS = 5_000;
 const WEBHOOKS = 5_000;
 const TOTAL = EMAILS + WEBHOOKS;
 const PROCESSES = 3;
 
-const secret = newSecret();
-let db: ScratchDatabase;
-let smtp: SmtpSink;
-let hooks: WebhookReceiver;
-
-beforeAll(async () => {
-  db = await createScratchDatabase();
-  smtp = await startSmtpSink();
-  hooks = await startWebhookReceiver(secret);
-});
-
-afterAll(async () => {
-  await killAllServe();
-  await smtp?.close();
-  await hooks?.close();
-  await db?.drop();
-});
+const stack = useFaultStack();
 
 const sample = <T>(xs: T[]) => xs.slice(0, 5);
 
 describe(`three tsuiki serve processes on one database [${faultServerLabel}]`, () => {
   it(`deliver each of ${TOTAL.toLocaleString('en-US')} deliveries exactly once between them`, async () => {
     const began = performance.now();
-    const env = { DATABASE_URL: db.url, SMTP_URL: smtp.url, MAIL_FROM, PUBLIC_URL };
+    const env = { DATABASE_URL: stack.db.url, SMTP_URL: stack.smtp.url, MAIL_FROM, PUBLIC_URL };
     const [servers] = await Promise.all([
       Promise.all(Array.from({ length: PROCESSES }, (_, i) => startServe(`serve-${i + 1}`, env))),
-      insertSubscriberSet(db.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: hooks.base, secret }),
+      insertSubscriberSet(stack.db.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: stack.hooks.base, secret: stack.secret }),
     ]);
-    const app = appFor(db.db);
+    const app = appFor(stack.db.db);
     const incidentId = await declarePublicIncident(app, 'Checkout unavailable');
     const published = performance.now();
     const updateId = await publishPublicUpdate(app, incidentId, {
@@ -64,36 +48,36 @@ describe(`three tsuiki serve processes on one database [${faultServerLabel}]`, (
     const senders = new Set<number>();
     await waitFor(
       async () => {
-        for (const pid of pidsConnectedTo([smtp.port, hooks.port], servers.map((s) => s.pid))) senders.add(pid);
-        const states = await fanOutStates(db.db);
+        for (const pid of pidsConnectedTo([stack.smtp.port, stack.hooks.port], servers.map((s) => s.pid))) senders.add(pid);
+        const states = await fanOutStates(stack.db.db);
         if (states.dead) throw new Error(`dead deliveries: ${JSON.stringify(states)}`);
         return states.delivered === TOTAL ? states : undefined;
       },
       150_000,
-      async () => `every delivery to be delivered (${JSON.stringify(await fanOutStates(db.db))})\n${servers.map((s) => `${s.name}:\n${s.output().slice(-1500)}`).join('\n')}`,
+      async () => `every delivery to be delivered (${JSON.stringify(await fanOutStates(stack.db.db))})\n${servers.map((s) => `${s.name}:\n${s.output().slice(-1500)}`).join('\n')}`,
       250,
     );
     const allDeliveredMs = performance.now() - published;
     for (const s of servers) expect(s.alive(), `${s.name} died\n${s.output().slice(-3000)}`).toBe(true);
 
     // Every delivery claimed once (no worker took a row another held) and delivered.
-    const rows = (await deliveryRows(db.db)).filter((r) => r.target === 'email' || r.target === 'webhook');
+    const rows = (await deliveryRows(stack.db.db)).filter((r) => r.target === 'email' || r.target === 'webhook');
     expect(rows).toHaveLength(TOTAL);
     expect(sample(rows.filter((r) => r.state !== 'delivered' || r.attempts !== 1))).toEqual([]);
 
     // The sinks: exactly one arrival per key, to the right subscriber, nothing else.
     const expectedMail = new Map(rows.filter((r) => r.target === 'email').map((r) => [`<update.${updateId}.${r.subscriber_id}@${MAIL_DOMAIN}>`, r.address!]));
-    const mail = countKeys(smtp.received.map((m) => m.messageId));
+    const mail = countKeys(stack.smtp.received.map((m) => m.messageId));
     expect(mail.duplicates).toBe(0);
-    expect(smtp.received).toHaveLength(EMAILS);
-    expect(sample(smtp.received.filter((m) => m.to.length !== 1 || m.to[0] !== expectedMail.get(m.messageId)))).toEqual([]);
+    expect(stack.smtp.received).toHaveLength(EMAILS);
+    expect(sample(stack.smtp.received.filter((m) => m.to.length !== 1 || m.to[0] !== expectedMail.get(m.messageId)))).toEqual([]);
 
     const expectedHooks = new Map(rows.filter((r) => r.target === 'webhook').map((r) => [deliveryKey(updateId, 'webhook', r.subscriber_id!), new URL(r.address!).pathname]));
-    const hook = countKeys(hooks.received.map((h) => h.id));
-    expect(hooks.rejected).toEqual([]);
+    const hook = countKeys(stack.hooks.received.map((h) => h.id));
+    expect(stack.hooks.rejected).toEqual([]);
     expect(hook.duplicates).toBe(0);
-    expect(hooks.received).toHaveLength(WEBHOOKS);
-    expect(sample(hooks.received.filter((h) => h.path !== expectedHooks.get(h.id) || h.updateId !== updateId))).toEqual([]);
+    expect(stack.hooks.received).toHaveLength(WEBHOOKS);
+    expect(sample(stack.hooks.received.filter((h) => h.path !== expectedHooks.get(h.id) || h.updateId !== updateId))).toEqual([]);
 
     // One final summary between the three, with every delivery counted.
     const finals = await settledFinalReports(servers, updateId);
@@ -115,7 +99,7 @@ describe(`three tsuiki serve processes on one database [${faultServerLabel}]`, (
     const race = await createScratchDatabase();
     const workers: Awaited<ReturnType<typeof openDatabase>>[] = [];
     try {
-      await insertSubscriberSet(race.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: hooks.base, secret });
+      await insertSubscriberSet(race.db, { emails: EMAILS, webhooks: WEBHOOKS, webhookBase: stack.hooks.base, secret: stack.secret });
       const app = appFor(race.db);
       await publishPublicUpdate(app, await declarePublicIncident(app, 'Claim race'), { en: 'Investigating.', ja: '調査中です。' });
       for (let i = 0; i < 6; i++) workers.push(await openDatabase({ url: race.url, migrate: false, maxConnections: 2 }));
