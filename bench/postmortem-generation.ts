@@ -69,6 +69,7 @@ export async function run(): Promise<BenchRow[]> {
           generations.push(performance.now() - began);
         }
         const version = await serverVersion(database);
+        console.log(`  postmortem-generation: each run, ms: ${generations.map((g) => Math.round(g)).join(', ')}`);
         const median = percentile(generations, 0.5);
         const loadMedian = percentile(loads, 0.5);
         return [

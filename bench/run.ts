@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -53,15 +54,9 @@ async function runAll(requested: string[]): Promise<number> {
   const results: ModuleResult[] = [];
   for (const name of names) {
     console.log(`running ${name} ...`);
-    try {
-      const mod = (await import(pathToFileURL(join(BENCH_DIR, `${name}.ts`)).href)) as Partial<BenchModule>;
-      if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts does not export run()`);
-      results.push({ name, rows: await mod.run() });
-    } catch (e) {
-      const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      console.error(`${name} failed: ${message}`);
-      results.push({ name, rows: [], error: e instanceof Error ? e.message : String(e) });
-    }
+    const outcome = await runInChild(name);
+    if (outcome.error) console.error(`${name} failed: ${outcome.error}`);
+    results.push({ name, rows: outcome.rows, ...(outcome.error ? { error: outcome.error.split('\n')[0]! } : {}) });
   }
 
   const command = commandLine(requested);
@@ -83,6 +78,36 @@ async function runAll(requested: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+type ChildOutcome = { rows: BenchRow[]; error?: string };
+
+/**
+ * Runs one benchmark in a process of its own, so none inherits another's heap, timers,
+ * pools or servers left running: each is measured as if it ran alone.
+ */
+function runInChild(name: string): Promise<ChildOutcome> {
+  return new Promise((resolve) => {
+    let outcome: ChildOutcome | undefined;
+    const child = fork(fileURLToPath(import.meta.url), ['--child', name], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message: ChildOutcome) => (outcome = message));
+    child.on('exit', (code, signal) => resolve(outcome ?? { rows: [], error: `exited with ${signal ?? code} before reporting` }));
+  });
+}
+
+/** In the child: runs the named benchmark and reports its rows, or its error, to the parent. */
+async function runChild(name: string): Promise<void> {
+  let outcome: ChildOutcome;
+  try {
+    const mod = (await import(pathToFileURL(join(BENCH_DIR, `${name}.ts`)).href)) as Partial<BenchModule>;
+    if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts does not export run()`);
+    outcome = { rows: await mod.run() };
+  } catch (e) {
+    outcome = { rows: [], error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  await new Promise<void>((resolve) => process.send!(outcome, () => resolve()));
+  // Whatever a benchmark left running must not keep its process alive.
+  process.exit(0);
 }
 
 /** The command a person would type to reproduce this run. */
@@ -129,5 +154,7 @@ function formatNumber(n: number, fractionDigits?: number): string {
 
 // Only when run as the entry point, so a benchmark module may import the types above.
 if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) {
-  process.exitCode = await runAll(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') await runChild(args[1]!);
+  else process.exitCode = await runAll(args);
 }

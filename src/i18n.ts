@@ -42,6 +42,27 @@ export function namespacesIn(dir = LOCALES_DIR, lang = 'en'): string[] {
     .map((f) => basename(f, '.json'));
 }
 
+/** Zones change offset and name only at transitions, which never come twice in 15 minutes. */
+const STEADY_SPAN_MS = 15 * 60_000;
+const steadyValues = new Map<string, string | number>();
+
+/**
+ * A zone's value at an instant (its short name), computed once per 15-minute
+ * span when the span's first and last millisecond agree — no transition inside it — and
+ * exactly, uncached, for the rare span a transition falls in.
+ */
+function steady<T extends string | number>(key: string, ms: number, compute: (ms: number) => T): T {
+  const start = Math.floor(ms / STEADY_SPAN_MS) * STEADY_SPAN_MS;
+  const cacheKey = `${key}|${start}`;
+  const cached = steadyValues.get(cacheKey);
+  if (cached !== undefined) return cached as T;
+  const first = compute(start);
+  if (first !== compute(start + STEADY_SPAN_MS - 1)) return compute(ms);
+  if (steadyValues.size >= 50_000) steadyValues.clear();
+  steadyValues.set(cacheKey, first);
+  return first;
+}
+
 /** Builds the i18next instance synchronously from the locale files. */
 export function createI18n(languages: readonly string[], dir = LOCALES_DIR): I18n {
   const instance = i18next.createInstance();
@@ -79,15 +100,16 @@ export function createI18n(languages: readonly string[], dir = LOCALES_DIR): I18
   );
   const patterns = new Map<string, string>();
   const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
-  const zoneName = (at: Date, lang: string, zone: string): string => {
-    const key = `${lang}|${zone}`;
-    let formatter = zoneFormatters.get(key);
-    if (!formatter) {
-      formatter = new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: 'short' });
-      zoneFormatters.set(key, formatter);
-    }
-    return formatter.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? zone;
-  };
+  const zoneName = (at: Date, lang: string, zone: string): string =>
+    steady(`name|${lang}|${zone}`, at.getTime(), (ms) => {
+      const key = `${lang}|${zone}`;
+      let formatter = zoneFormatters.get(key);
+      if (!formatter) {
+        formatter = new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: 'short' });
+        zoneFormatters.set(key, formatter);
+      }
+      return formatter.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? zone;
+    });
   const t = (lang: string): TFunction => fixed.get(lang) ?? fixed.get(languages[0]!)!;
 
   return {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { createI18n, LOCALES_DIR, namespacesIn } from '../src/i18n.ts';
 
@@ -43,6 +44,25 @@ describe('locale files', () => {
 
 describe('formatting', () => {
   const i18n = createI18n(['en', 'ja']);
+
+  it('reads every minute across DST and half-hour transitions exactly as the zone has it', () => {
+    // New York springs forward an hour, Lord Howe half an hour, Tokyo not at all; each
+    // minute is checked against Luxon and Intl asked directly, without any caching.
+    const cases = [
+      ['America/New_York', '2026-03-08T07:00:00Z'],
+      ['America/New_York', '2026-11-01T06:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
+      ['Asia/Tokyo', '2026-02-26T15:00:00Z'],
+    ] as const;
+    for (const [zone, transition] of cases) {
+      const at = Date.parse(transition);
+      for (let ms = at - 90 * 60_000; ms <= at + 90 * 60_000; ms += 60_000) {
+        const wall = DateTime.fromMillis(ms, { zone, locale: 'en' }).toFormat('LLL d, HH:mm');
+        const name = new Intl.DateTimeFormat('en', { timeZone: zone, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')!.value;
+        expect(i18n.formatDateTime(new Date(ms), 'en', zone)).toBe(`${wall} ${name}`);
+      }
+    }
+  });
   const at = new Date('2021-02-26T15:20:00Z');
 
   it.each([
