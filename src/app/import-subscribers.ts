@@ -56,6 +56,22 @@ const isZone = (zone: string) => {
 };
 const EMAIL = /^[^\s@<>()"',;:\\]+@[^\s@<>()"',;:\\]+\.[^\s@<>()"',;:\\]+$/;
 
+/** Rows per INSERT … ON CONFLICT statement (each row carries 11 parameters; PostgreSQL allows 65,535). */
+const IMPORT_BATCH = 1_000;
+
+/** A line that passed every check, merged with earlier lines for the same subscriber. */
+interface ValidLine {
+  kind: 'email' | 'webhook';
+  address: string;
+  lang: string;
+  timeZone: string;
+  components: string[];
+  /** The last secret the file gives this webhook, if any. */
+  secret: string | undefined;
+  /** How many lines named this subscriber. */
+  lines: number;
+}
+
 /**
  * `tsuiki subscribers import`: adds or updates (by type and address) confirmed
  * subscribers from CSV with the header `type,address,lang,time_zone,components,secret`.
@@ -74,6 +90,7 @@ export async function importSubscribers(
     result.errors.push({ line: 1, message: `header must be ${SUBSCRIBER_CSV_HEADER.join(',')}` });
     return result;
   }
+  const valid = new Map<string, ValidLine>();
   for (const [index, fields] of rows.slice(1).entries()) {
     const line = index + 2;
     if (fields.every((f) => f.trim() === '')) continue;
@@ -100,40 +117,72 @@ export async function importSubscribers(
       result.errors.push({ line, message: problem });
       continue;
     }
-    // A webhook keeps its secret unless the CSV gives one; only a webhook without any gets a new one.
-    const generated = type === 'webhook' && !rawSecret ? newWebhookSecret() : undefined;
-    const [row] = await db
-      .insert(t.subscriber)
-      .values({
-        id: randomUUID(),
-        kind: type,
-        address,
-        lang,
-        timeZone,
-        components,
-        secret: type === 'webhook' ? rawSecret || generated! : null,
-        confirmed: true,
-        unsubscribeToken: randomBytes(24).toString('base64url'),
-        createdAt: options.now,
-        updatedAt: options.now,
-      })
-      .onConflictDoUpdate({
-        target: [t.subscriber.kind, t.subscriber.address],
-        set: {
-          lang,
-          timeZone,
-          components,
-          confirmed: true,
-          updatedAt: options.now,
-          ...(type === 'webhook'
-            ? { secret: rawSecret ? rawSecret : sql`coalesce(${t.subscriber.secret}, ${generated ?? null})` }
-            : {}),
-        },
-      })
-      .returning({ secret: t.subscriber.secret, inserted: sql<boolean>`(xmax = 0)` });
-    if (row?.inserted) result.added += 1;
-    else result.updated += 1;
-    if (generated && row?.secret === generated) result.generatedSecrets.push({ address, secret: generated });
+    // A later line for the same subscriber wins, as if the lines were applied one by one; a
+    // webhook keeps its secret unless some line gives one.
+    const key = `${type}\u0000${address}`;
+    const earlier = valid.get(key);
+    valid.set(key, {
+      kind: type as ValidLine['kind'],
+      address,
+      lang,
+      timeZone,
+      components,
+      secret: type === 'webhook' ? rawSecret || earlier?.secret || undefined : undefined,
+      lines: (earlier?.lines ?? 0) + 1,
+    });
   }
+
+  // In batches, in one transaction: a 10,000-line file is a few dozen statements, not 10,000.
+  const records = [...valid.values()];
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < records.length; i += IMPORT_BATCH) {
+      const batch = records.slice(i, i + IMPORT_BATCH);
+      // Only a webhook without any secret gets a generated one; one that has a secret keeps it.
+      const generated = new Map<string, string>();
+      const values = batch.map((r) => {
+        const secret = r.kind === 'webhook' ? (r.secret ?? newWebhookSecret()) : null;
+        if (r.kind === 'webhook' && !r.secret) generated.set(r.address, secret!);
+        return {
+          id: randomUUID(),
+          kind: r.kind,
+          address: r.address,
+          lang: r.lang,
+          timeZone: r.timeZone,
+          components: r.components,
+          secret,
+          confirmed: true,
+          unsubscribeToken: randomBytes(24).toString('base64url'),
+          createdAt: options.now,
+          updatedAt: options.now,
+        };
+      });
+      const rows = await tx
+        .insert(t.subscriber)
+        .values(values)
+        .onConflictDoUpdate({
+          target: [t.subscriber.kind, t.subscriber.address],
+          set: {
+            lang: sql`excluded.lang`,
+            timeZone: sql`excluded.time_zone`,
+            components: sql`excluded.components`,
+            confirmed: true,
+            updatedAt: options.now,
+            // A secret given in the file replaces the old one; a generated one only fills a gap.
+            secret: sql`case when ${t.subscriber.kind} = 'webhook' and excluded.secret = any(array[${sql.join([...generated.values()].map((g) => sql`${g}`), sql`, `)}]::text[])
+                             then coalesce(${t.subscriber.secret}, excluded.secret) else excluded.secret end`,
+          },
+        })
+        .returning({ kind: t.subscriber.kind, address: t.subscriber.address, secret: t.subscriber.secret, inserted: sql<boolean>`(xmax = 0)` });
+      const linesOf = new Map(batch.map((r) => [`${r.kind}\u0000${r.address}`, r.lines]));
+      for (const row of rows) {
+        const lines = linesOf.get(`${row.kind}\u0000${row.address}`) ?? 1;
+        // Sequentially, the first line of a new subscriber adds it and each later one updates it.
+        result.added += row.inserted ? 1 : 0;
+        result.updated += row.inserted ? lines - 1 : lines;
+        const secret = row.kind === 'webhook' ? generated.get(row.address) : undefined;
+        if (secret && row.secret === secret) result.generatedSecrets.push({ address: row.address, secret });
+      }
+    }
+  });
   return result;
 }

@@ -43,6 +43,37 @@ describeDb('tsuiki subscribers import', () => {
     expect(row?.secret).toBe(secret);
   });
 
+  it('applies repeated lines for one subscriber in order, as if one by one', async () => {
+    const given = `whsec_${Buffer.from('a-secret-of-thirty-two-bytes-ok!').toString('base64')}`;
+    const csv = [
+      'email,twice@example.com,en,UTC,api,',
+      'email,TWICE@example.com,ja,,console,',
+      'webhook,https://hooks.example.com/twice,en,UTC,,',
+      `webhook,https://hooks.example.com/twice,ja,,,${given}`,
+      'webhook,https://hooks.example.com/twice,en,,,',
+    ].join('\n');
+    const result = await importSubscribers(database.db, `${HEADER}${csv}\n`, options);
+    expect(result).toMatchObject({ added: 2, updated: 3, errors: [], generatedSecrets: [] });
+    const rows = await database.db.select().from(t.subscriber).where(eq(t.subscriber.confirmed, true));
+    const mail = rows.find((r) => r.address === 'twice@example.com');
+    const hook = rows.find((r) => r.address === 'https://hooks.example.com/twice');
+    expect([mail?.lang, mail?.timeZone, mail?.components]).toEqual(['ja', 'Asia/Tokyo', ['console']]);
+    // The secret a line gave stays; the later line without one keeps it.
+    expect([hook?.lang, hook?.secret]).toEqual(['en', given]);
+  });
+
+  it('imports a file larger than one batch, counting each subscriber once', async () => {
+    const lines = Array.from({ length: 2_345 }, (_, i) => `email,bulk${i}@example.com,${i % 2 ? 'ja' : 'en'},,,`);
+    const first = await importSubscribers(database.db, `${HEADER}${lines.join('\n')}\n`, options);
+    expect(first).toMatchObject({ added: 2_345, updated: 0, errors: [] });
+    const again = await importSubscribers(database.db, `${HEADER}${lines.join('\n')}\nemail,bulk-new@example.com,en,,,\n`, options);
+    expect(again).toMatchObject({ added: 1, updated: 2_345, errors: [] });
+    const rows = await database.db.select({ address: t.subscriber.address, timeZone: t.subscriber.timeZone }).from(t.subscriber);
+    const bulk = rows.filter((r) => r.address.startsWith('bulk'));
+    expect(bulk).toHaveLength(2_346);
+    expect(bulk.find((r) => r.address === 'bulk1@example.com')?.timeZone).toBe('Asia/Tokyo');
+  });
+
   it.each([
     ['sms,+81,en,UTC,,', 'type must be email or webhook'],
     ['email,not-an-address,en,UTC,,', 'is not an email address'],
