@@ -44,18 +44,18 @@ export function namespacesIn(dir = LOCALES_DIR, lang = 'en'): string[] {
 
 /** Zones change offset and name only at transitions, which never come twice in 15 minutes. */
 const STEADY_SPAN_MS = 15 * 60_000;
-const steadyValues = new Map<string, string | number>();
+const steadyValues = new Map<string, string>();
 
 /**
  * A zone's value at an instant (its short name), computed once per 15-minute
  * span when the span's first and last millisecond agree — no transition inside it — and
  * exactly, uncached, for the rare span a transition falls in.
  */
-function steady<T extends string | number>(key: string, ms: number, compute: (ms: number) => T): T {
+function steady(key: string, ms: number, compute: (ms: number) => string): string {
   const start = Math.floor(ms / STEADY_SPAN_MS) * STEADY_SPAN_MS;
   const cacheKey = `${key}|${start}`;
   const cached = steadyValues.get(cacheKey);
-  if (cached !== undefined) return cached as T;
+  if (cached !== undefined) return cached;
   const first = compute(start);
   if (first !== compute(start + STEADY_SPAN_MS - 1)) return compute(ms);
   if (steadyValues.size >= 50_000) steadyValues.clear();

@@ -5,8 +5,6 @@ import type { Logger } from '../logger.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { NeutralMessage } from './message.ts';
 
-export { isDatabaseUnavailable };
-
 /**
  * The one place errors become words: domain errors get their localized message and the
  * usage of their verb; an unavailable database says "not recorded, try again"; anything
