@@ -1,32 +1,13 @@
 import type { Config } from './config.ts';
 import { DatabaseLockedError } from './db/client.ts';
-import { type App, createHttpServer, type HttpServer } from './http.ts';
+import { createHttpServer, type HttpServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics } from './metrics.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { statusPagePart } from './status-page/part.ts';
 import { publishingPart } from './publish/part.ts';
 import { managerServerPart } from './manager/part.ts';
-
-/** A piece of the server: HTTP routes and/or a background worker, started and stopped with it. */
-export interface ServerPart {
-  readonly name: string;
-  routes?(app: App): void;
-  start?(): Promise<void>;
-  stop?(): Promise<void>;
-}
-
-export interface ServerPartDeps {
-  runtime: Runtime;
-  logger: Logger;
-  metrics: Metrics;
-}
-
-/** Builds a part from the runtime; returns undefined when its settings are absent (e.g. no Slack token). */
-export type ServerPartFactory = (deps: ServerPartDeps) => ServerPart | undefined | Promise<ServerPart | undefined>;
-
-/** A part built at once, without loading code first. */
-export type SyncServerPartFactory = (deps: ServerPartDeps) => ServerPart | undefined;
+import type { ServerPart, ServerPartFactory } from './server-part.ts';
 
 /**
  * Slack and Teams are loaded only when their settings are there: Bolt and botbuilder are

@@ -1,7 +1,7 @@
 import type { ChatPlatform } from '../chat/platform.ts';
 import { ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import { timelineLinksFor } from '../chat/timeline-link.ts';
-import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../main.ts';
+import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
 import { createJobWorker, type JobHandler } from '../outbox/jobs.ts';
 import { createPollLoop } from '../outbox/loop.ts';
 import { createUpstreamPoller } from '../upstream/poller.ts';

@@ -1,5 +1,5 @@
 import { type ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
-import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../main.ts';
+import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../outbox/delivery-worker.ts';
 import type { DeliveryReporter } from '../outbox/progress.ts';
 import type { Runtime } from '../runtime.ts';

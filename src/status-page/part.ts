@@ -1,4 +1,4 @@
-import type { SyncServerPartFactory } from '../main.ts';
+import type { SyncServerPartFactory } from '../server-part.ts';
 import { createEmailChannel } from '../publish/email.ts';
 import { createStatusPage } from './routes.ts';
 

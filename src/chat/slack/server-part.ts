@@ -1,5 +1,5 @@
 import { nodeHandler } from '../../http.ts';
-import type { SyncServerPartFactory } from '../../main.ts';
+import type { SyncServerPartFactory } from '../../server-part.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack-app.ts';
 

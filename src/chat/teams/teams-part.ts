@@ -1,6 +1,6 @@
 import type { Agent } from 'node:https';
 import { nodeHandler } from '../../http.ts';
-import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../main.ts';
+import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../server-part.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { TeamsConnector } from './connector-client.ts';
 import { GraphClient } from './graph-client.ts';
