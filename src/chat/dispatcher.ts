@@ -1,40 +1,25 @@
 import { eq } from 'drizzle-orm';
-import { addAction } from '../app/add-action.ts';
-import { addCause } from '../app/add-cause.ts';
-import { addNote } from '../app/add-note.ts';
-import { assignRole } from '../app/assign-role.ts';
-import { changeSeverity } from '../app/change-severity.ts';
-import { changeStatus } from '../app/change-status.ts';
-import { closeIncident } from '../app/close-incident.ts';
 import { type CommandMeta, loadForActor } from '../app/command-runner.ts';
 import type { AppContext } from '../app/context.ts';
-import { declareIncident } from '../app/declare-incident.ts';
-import { draftPublicUpdate } from '../app/draft-public-update.ts';
-import { followUpstream } from '../app/follow-upstream.ts';
-import { generatePostmortem } from '../app/generate-postmortem.ts';
-import { getIncident, listOpenIncidents } from '../app/read-incidents.ts';
 import { cancelUpdate, editTranslation, publishUpdate } from '../app/review-public-update.ts';
-import { setComponents } from '../app/set-components.ts';
-import { setKeyMoment } from '../app/set-key-moment.ts';
-import { setReminder } from '../app/set-reminder.ts';
-import { snoozeReminders } from '../manager/snooze.ts';
 import { translatePublicUpdate } from '../app/translate-public-update.ts';
-import { type Command, INCIDENT_VERBS } from '../core/command.ts';
+import type { Command } from '../core/command.ts';
 import { parseCommand } from '../core/command-parser.ts';
-import { formatEntryLine } from '../core/describe-entry.ts';
 import { DomainError } from '../core/errors.ts';
 import { type Actor, formatIncidentRef, isUuid, storable } from '../core/model.ts';
-import { compareEntries } from '../core/timeline.ts';
 import { findIncidentChatRef, findIncidentIdByChannel, findIncidentIdByNumber, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { chatCommandFor } from './commands/index.ts';
+import { text } from './commands/reply.ts';
+import type { CommandContext, CommandReply } from './commands/types.ts';
 import { errorMessage } from './errors.ts';
 import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
 import type { NeutralMessage, Reply } from './message.ts';
 import type { ChatPlatform } from './platform.ts';
-import { type RenderContext, renderHelp, renderList, renderPreview, renderSummary } from './render.ts';
+import { type RenderContext, renderPreview } from './render.ts';
 import type { TimelineLinks } from './timeline-link.ts';
 
 /** A command as any front end receives it. */
@@ -128,176 +113,43 @@ export class Dispatcher {
     return { incidentId, inIncidentChannel: incidentId === channelIncidentId };
   }
 
+  /** Runs the verb's definition (see commands/): a global verb answers at once, an incident verb on the incident it resolves. */
   private async execute(command: Command, incidentNumber: number | undefined, input: IncomingCommand): Promise<DispatchResult> {
     const { app, i18n } = this.deps;
     const lang = input.actor.lang;
     const tr = i18n.t(lang);
-    const rc = this.renderContext(lang);
-    const baseMeta: CommandMeta = {
-      actor: input.actor,
-      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-      ...(input.enqueue ? { enqueue: input.enqueue } : {}),
+    const ctx: CommandContext = {
+      app,
+      i18n,
+      lang,
+      tr,
+      rc: this.renderContext(lang),
+      meta: {
+        actor: input.actor,
+        ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+        ...(input.enqueue ? { enqueue: input.enqueue } : {}),
+      },
+      timelineLinks: this.deps.timelineLinks,
+      ensureIncidentChannel: (incidentId) => this.ensureIncidentChannel(incidentId, input.actor),
     };
-    const only = (message: NeutralMessage): DispatchResult => ({ replies: [{ visibility: 'ephemeral', message }] });
+    // A retry answered from the stored receipt says the first result again, and that it is a retry.
+    const answer = ({ message, replayed }: CommandReply): NeutralMessage =>
+      replayed ? { ...message, lines: [...(message.lines ?? [message.text]), tr('reply.retried')] } : message;
 
-    switch (command.verb) {
-      case 'help':
-        return only(renderHelp(rc, command.topic));
-      case 'list':
-        return only(renderList(rc, await listOpenIncidents(app, baseMeta)));
-      case 'follow': {
-        const { outcome } = await followUpstream(app, baseMeta, { url: command.url });
-        const key = outcome.alreadyFollowing ? 'reply.alreadyFollowing' : 'reply.following';
-        return only(text(tr(key, { url: outcome.url, incidentsUrl: outcome.incidentsUrl })));
-      }
-      case 'declare': {
-        if (command.form) return { replies: [{ visibility: 'ephemeral', message: text(tr('reply.declareForm')) }], openForm: { kind: 'declare' } };
-        const { outcome, replayed } = await declareIncident(app, baseMeta, {
-          title: command.title,
-          components: command.components,
-          visibility: command.visibility,
-          ...(command.severity ? { severity: command.severity } : {}),
-          ...(command.started ? { started: command.started } : {}),
-          ...(command.summary ? { summary: command.summary } : {}),
-        });
-        // Declared and committed: a channel that could not be opened is said so, never as
-        // "not recorded", or the user declares again and gets a second incident.
-        const channel = await this.ensureIncidentChannel(outcome.incidentId, input.actor);
-        const ref = formatIncidentRef(outcome.number);
-        const lines = [tr('reply.declared', { ref, title: outcome.title })];
-        if (channel) lines.push(tr('reply.declaredChannel', { channel: channel.name }));
-        if (channel === null) lines.push(tr('reply.declaredNoChannel', { ref }));
-        if (replayed) lines.push(tr('reply.retried'));
-        return {
-          replies: [{ visibility: 'channel', message: { text: lines[0]!, lines } }],
-          incidentId: outcome.incidentId,
-          ...(channel ? { declared: { channelId: channel.channelId } } : {}),
-        };
-      }
-      default:
-        break;
+    const definition = chatCommandFor(command.verb);
+    if (definition.scope === 'global') {
+      const reply = await definition.run(ctx, command);
+      return {
+        replies: [{ visibility: reply.visibility ?? 'ephemeral', message: answer(reply) }],
+        ...(reply.openForm ? { openForm: reply.openForm } : {}),
+        ...(reply.incidentId ? { incidentId: reply.incidentId } : {}),
+        ...(reply.declared ? { declared: reply.declared } : {}),
+      };
     }
-
-    if (!INCIDENT_VERBS.includes(command.verb)) throw new Error(`unhandled verb ${command.verb}`);
     const { incidentId, inIncidentChannel } = await this.resolveIncident(incidentNumber, input, command.verb);
-    const meta: CommandMeta = { ...baseMeta, inIncidentChannel };
-
-    if (command.verb === 'summary') return only(renderSummary(rc, await getIncident(app, meta, incidentId)));
-    if (command.verb === 'timeline') {
-      const incident = await getIncident(app, meta, incidentId);
-      const entries = [...incident.entries].sort(compareEntries);
-      const title = tr('timeline.title', { ref: formatIncidentRef(incident.number), count: entries.length, zone: rc.zone });
-      const lines = entries.length ? entries.map((e) => formatEntryLine(e, lang, rc.zone, i18n)) : [tr('timeline.empty')];
-      const fullTimelineUrl = this.deps.timelineLinks?.url(incident, lang);
-      return only({ text: title, title, lines, ...(fullTimelineUrl ? { fullTimelineUrl } : {}) });
-    }
-
-    const when = (iso: string) => i18n.formatDateTime(new Date(iso), lang, rc.zone);
-    const ref = (n: number) => formatIncidentRef(n);
-    let message: NeutralMessage;
-    let previewUpdateId: string | undefined;
-    let replayed = false;
-    switch (command.verb) {
-      case 'update': {
-        const r = await addNote(app, meta, incidentId, { text: command.text, ...(command.at ? { at: command.at } : {}) });
-        replayed = r.replayed;
-        const o = r.outcome;
-        message = text(tr(o.backdated ? 'reply.noteBackdated' : 'reply.noteAdded', { ref: ref(o.number), time: when(o.occurredAt) }));
-        break;
-      }
-      case 'status': {
-        const r = await changeStatus(app, meta, incidentId, {
-          status: command.status,
-          ...(command.at ? { at: command.at } : {}),
-          ...(command.publicText ? { publicText: command.publicText } : {}),
-        });
-        replayed = r.replayed;
-        const o = r.outcome;
-        const names = { from: tr(`common:status.${o.from}`), to: tr(`common:status.${o.to}`), status: tr(`common:status.${o.status}`) };
-        message = text(tr(o.status === o.to ? 'reply.statusChanged' : 'reply.statusOvertaken', { ref: ref(o.number), time: when(o.occurredAt), ...names }));
-        previewUpdateId = o.update?.updateId;
-        break;
-      }
-      case 'publish': {
-        const r = await draftPublicUpdate(app, meta, incidentId, { text: command.text });
-        replayed = r.replayed;
-        const status = tr(`common:status.${r.outcome.status}`);
-        message = text(tr(r.outcome.state === 'published' ? 'reply.updatePublished' : 'reply.updateDraft', { status }));
-        previewUpdateId = r.outcome.updateId;
-        break;
-      }
-      case 'severity': {
-        const r = await changeSeverity(app, meta, incidentId, { severity: command.severity });
-        replayed = r.replayed;
-        message = text(tr('reply.severityChanged', { ref: ref(r.outcome.number), from: r.outcome.from, to: r.outcome.to }));
-        break;
-      }
-      case 'components': {
-        const r = await setComponents(app, meta, incidentId, { components: command.components, ...(command.impact ? { impact: command.impact } : {}) });
-        replayed = r.replayed;
-        const list = r.outcome.components.map((c) => `${c.names[lang] ?? c.name} (${tr(`common:impact.${c.impact}`)})`);
-        message = text(tr('reply.componentsSet', { ref: ref(r.outcome.number), components: i18n.formatList(list, lang) }));
-        break;
-      }
-      case 'assign': {
-        const r = await assignRole(app, meta, incidentId, { role: command.role, user: command.user });
-        replayed = r.replayed;
-        const role = tr(`common:role.${r.outcome.role}`, { defaultValue: r.outcome.role });
-        message = text(tr('reply.roleAssigned', { ref: ref(r.outcome.number), role, user: r.outcome.userName }));
-        break;
-      }
-      case 'started':
-      case 'detected':
-      case 'mitigated': {
-        const r = await setKeyMoment(app, meta, incidentId, { moment: command.verb, at: command.at });
-        replayed = r.replayed;
-        message = text(tr('reply.momentSet', { ref: ref(r.outcome.number), moment: tr(`common:moment.${r.outcome.moment}`), time: when(r.outcome.at) }));
-        break;
-      }
-      case 'cause': {
-        const r = await addCause(app, meta, incidentId, { text: command.text });
-        replayed = r.replayed;
-        message = text(tr('reply.causeAdded', { ref: ref(r.outcome.number) }));
-        break;
-      }
-      case 'action': {
-        const r = await addAction(app, meta, incidentId, { text: command.text, ...(command.owner ? { owner: command.owner } : {}) });
-        replayed = r.replayed;
-        const o = r.outcome;
-        message = text(o.ownerName ? tr('reply.actionAddedOwner', { ref: ref(o.number), owner: o.ownerName }) : tr('reply.actionAdded', { ref: ref(o.number) }));
-        break;
-      }
-      case 'remind': {
-        const r = await setReminder(app, meta, incidentId, { minutes: command.minutes });
-        replayed = r.replayed;
-        message = text(tr('reply.reminderSet', { ref: ref(r.outcome.number), minutes: r.outcome.minutes }));
-        break;
-      }
-      case 'snooze': {
-        const r = await snoozeReminders(app, meta, incidentId, { minutes: command.minutes });
-        replayed = r.replayed;
-        message = text(tr('manager:snooze.done', { ref: ref(r.outcome.number), time: when(r.outcome.until) }));
-        break;
-      }
-      case 'close': {
-        const r = await closeIncident(app, meta, incidentId, command.finalText ? { finalText: command.finalText } : {});
-        replayed = r.replayed;
-        const o = r.outcome;
-        message = text(tr(o.resolvedNow ? 'reply.closedResolved' : 'reply.closed', { ref: ref(o.number), langs: o.postmortemLangs.join(', ') }));
-        previewUpdateId = o.update?.updateId;
-        break;
-      }
-      case 'postmortem': {
-        const r = await generatePostmortem(app, meta, incidentId);
-        replayed = r.replayed;
-        message = text(tr('reply.postmortem', { ref: ref(r.outcome.number), langs: r.outcome.langs.join(', ') }));
-        break;
-      }
-      default:
-        throw new Error(`unhandled verb ${(command as Command).verb}`);
-    }
-    if (replayed) message = { ...message, lines: [...(message.lines ?? [message.text]), tr('reply.retried')] };
-    const replies = await this.afterWrite(incidentId, inIncidentChannel, message, lang, previewUpdateId);
+    const reply = await definition.run({ ...ctx, meta: { ...ctx.meta, inIncidentChannel } }, command, incidentId);
+    if (!definition.writes) return { replies: [{ visibility: 'ephemeral', message: reply.message }] };
+    const replies = await this.afterWrite(incidentId, inIncidentChannel, answer(reply), lang, reply.previewUpdateId);
     return { replies, incidentId };
   }
 
@@ -402,8 +254,4 @@ export class Dispatcher {
   private ensureIncidentChannel(incidentId: string, actor: Actor): Promise<{ channelId: string; name: string } | null> {
     return ensureIncidentChannel(this.deps, incidentId, actor, [actor.id]);
   }
-}
-
-function text(line: string): NeutralMessage {
-  return { text: line, lines: [line] };
 }

@@ -1,0 +1,17 @@
+import { closeIncident } from '../../app/close-incident.ts';
+import { formatIncidentRef } from '../../core/model.ts';
+import { text } from './reply.ts';
+import type { ChatCommandDefinition } from './types.ts';
+
+/** `close [final text]`: closes the incident (resolving it first if needed) and writes the postmortem draft. */
+export const closeCommand: ChatCommandDefinition<'close'> = {
+  verbs: ['close'],
+  scope: 'incident',
+  writes: true,
+  run: async (ctx, command, incidentId) => {
+    const { outcome: o, replayed } = await closeIncident(ctx.app, ctx.meta, incidentId, command.finalText ? { finalText: command.finalText } : {});
+    const key = o.resolvedNow ? 'reply.closedResolved' : 'reply.closed';
+    const message = text(ctx.tr(key, { ref: formatIncidentRef(o.number), langs: o.postmortemLangs.join(', ') }));
+    return { message, replayed, ...(o.update ? { previewUpdateId: o.update.updateId } : {}) };
+  },
+};
