@@ -15,7 +15,8 @@ import type { Metrics } from '../metrics.ts';
 import { chatCommandFor } from './commands/index.ts';
 import { text } from './commands/reply.ts';
 import type { CommandContext, CommandReply } from './commands/types.ts';
-import { errorMessage } from './errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { errorMessage, RetryLaterError } from './errors.ts';
 import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
 import type { NeutralMessage, Reply } from './message.ts';
 import type { ChatPlatform } from './platform.ts';
@@ -57,6 +58,11 @@ export interface DispatchResult {
   declared?: { channelId: string };
 }
 
+export interface DispatchOptions {
+  /** The request is stored and will be run again: throw RetryLaterError instead of answering "not recorded". */
+  retryUnavailable?: boolean;
+}
+
 export interface DispatcherDeps {
   app: AppContext;
   i18n: I18n;
@@ -79,8 +85,12 @@ export class Dispatcher {
     return teamRenderContext(this.deps.app, this.deps.i18n, lang);
   }
 
-  /** Handles one command; never throws: every failure becomes a localized reply. */
-  async handle(received: IncomingCommand): Promise<DispatchResult> {
+  /**
+   * Handles one command; every failure becomes a localized reply — except, with
+   * `retryUnavailable`, the database being away, thrown as {@link RetryLaterError} for a
+   * caller that stored the request and will run it again.
+   */
+  async handle(received: IncomingCommand, options: DispatchOptions = {}): Promise<DispatchResult> {
     // Platforms deliver strings PostgreSQL cannot store (NUL, lone surrogates): made storable, not refused.
     const input = storable(received);
     const started = performance.now();
@@ -95,6 +105,7 @@ export class Dispatcher {
       return result;
     } catch (e) {
       this.deps.metrics?.commandsTotal.inc({ verb, platform: this.deps.platform.platform, outcome: 'error' });
+      if (options.retryUnavailable && isDatabaseUnavailable(e)) throw new RetryLaterError(e);
       return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, this.deps.i18n, input.actor.lang, this.deps.logger, this.deps.app.settings.teamTimeZone) }] };
     } finally {
       this.deps.metrics?.commandDuration.observe({ verb }, (performance.now() - started) / 1000);
@@ -154,7 +165,7 @@ export class Dispatcher {
   }
 
   /** Handles a button press on a preview: publish, cancel, or save a typed translation. */
-  async handleAction(received: IncomingAction): Promise<DispatchResult> {
+  async handleAction(received: IncomingAction, options: DispatchOptions = {}): Promise<DispatchResult> {
     const input = storable(received);
     const { app, i18n } = this.deps;
     const lang = input.actor.lang;
@@ -197,6 +208,7 @@ export class Dispatcher {
       if (unchanged) for (const reply of replies) if (reply.message === message) reply.visibility = 'ephemeral';
       return { replies, incidentId: update.incidentId };
     } catch (e) {
+      if (options.retryUnavailable && isDatabaseUnavailable(e)) throw new RetryLaterError(e);
       return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, i18n, lang, this.deps.logger, app.settings.teamTimeZone) }] };
     }
   }

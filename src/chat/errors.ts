@@ -44,3 +44,11 @@ function localizeParams(params: Record<string, string | number>, i18n: I18n, lan
   if (typeof params.argument === 'string') out.argument = t(`argument.${params.argument}`, { defaultValue: params.argument });
   return out;
 }
+
+/** The database was away: nothing was recorded, and a stored request is to be run again later. */
+export class RetryLaterError extends Error {
+  constructor(cause: unknown) {
+    super('the database did not answer; run the request again later', { cause });
+    this.name = 'RetryLaterError';
+  }
+}

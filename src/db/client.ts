@@ -25,6 +25,18 @@ export interface Database {
   close(): Promise<void>;
   /** Applies pending migrations from drizzle/, once even when several processes start together. */
   migrate(): Promise<void>;
+  /**
+   * A database session of its own for session-level advisory locks, which live as long as
+   * the session: a connection that is not shared with the pool (PostgreSQL), or PGlite's one
+   * session. Closing it releases the locks it took.
+   */
+  openLockSession(): Promise<LockSession>;
+}
+
+/** One database session: raw parameterized queries on a connection nobody else uses. */
+export interface LockSession {
+  query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -92,6 +104,15 @@ function openPostgres(url: string, options: OpenOptions): Database {
         await single.end({ timeout: 5 });
       }
     },
+    openLockSession: async () => {
+      // One connection; after a reconnect it is a new session whose locks are gone (the
+      // holder checks and takes them again).
+      const session = postgres(url, { max: 1, onnotice: () => {}, backoff: () => 0.5 });
+      return {
+        query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => [...(await session.unsafe(text, params as never[]))] as unknown as T[],
+        close: () => session.end({ timeout: 2 }),
+      };
+    },
   };
 }
 
@@ -125,6 +146,11 @@ async function openPglite(options: OpenOptions): Promise<Database> {
       await release?.();
     },
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER }),
+    // PGlite is one session, held by this process alone: its locks are this process's.
+    openLockSession: async () => ({
+      query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,
+      close: async () => {},
+    }),
   };
 }
 

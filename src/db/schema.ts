@@ -253,6 +253,8 @@ export const delivery = pgTable(
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     nextAttemptAt: ts('next_attempt_at'),
+    // The worker (process) holding the claim; a dead worker's claims are released at once (liveness).
+    claimedBy: uuid('claimed_by'),
     deliveredAt: ts('delivered_at'),
     createdAt: ts('created_at').notNull(),
   },
@@ -376,6 +378,8 @@ export const scheduledJob = pgTable(
     attempts: integer('attempts').notNull().default(0),
     // While a worker holds the job; an expired lease is taken again (a killed worker's claim).
     leasedUntil: ts('leased_until'),
+    // The worker holding the lease; a dead worker's lease is released at once (liveness).
+    claimedBy: uuid('claimed_by'),
     lastError: text('last_error'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
@@ -492,6 +496,7 @@ export const teamsConversation = pgTable(
     headerSentVersion: integer('header_sent_version').notNull().default(0),
     // While one worker sends here; keeps two processes from posting the same message twice.
     leasedUntil: ts('leased_until'),
+    claimedBy: uuid('claimed_by'),
     // No sends before this after a failure (the connector's Retry-After, or backoff), however
     // often new messages re-arm the send job.
     retryAt: ts('retry_at'),
@@ -533,3 +538,50 @@ export const teamsMessage = pgTable(
   },
   (t) => [index('teams_message_conversation_idx').on(t.conversationId, t.seq)],
 );
+
+/**
+ * Every request a chat platform delivered, stored before it is acknowledged: what the
+ * platform was told we accepted is here even if the process dies a moment later, and is
+ * processed from this row by whichever process claims it. `delivery_key` (Slack's
+ * trigger_id, event_id, …) is unique, so a redelivery finds its row and adds nothing.
+ * Rows of one `lane` (a person in a channel) are processed one at a time, in order.
+ */
+export const inbox = pgTable(
+  'inbox',
+  {
+    id: uuid('id').primaryKey(),
+    platform: text('platform').notNull(),
+    kind: text('kind').notNull(),
+    deliveryKey: text('delivery_key').notNull().unique(),
+    lane: text('lane').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    state: text('state').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    // While claimed: the end of the claim's lease (a backstop; a dead worker's claim is released at once).
+    nextAttemptAt: ts('next_attempt_at'),
+    claimedBy: uuid('claimed_by'),
+    lastError: text('last_error'),
+    receivedAt: ts('received_at').notNull(),
+    doneAt: ts('done_at'),
+  },
+  (t) => [
+    check('inbox_state_check', sql`${t.state} in ('pending', 'done', 'dead')`),
+    index('inbox_pending_lane_idx').on(t.lane, t.receivedAt, t.id).where(sql`${t.state} = 'pending'`),
+    index('inbox_done_idx').on(t.doneAt).where(sql`${t.state} <> 'pending'`),
+  ],
+);
+
+/**
+ * A running tsuiki process that claims work. It holds a session-level advisory lock
+ * (`lock_key`) for as long as it lives: when its connection dies — kill -9, a lost host —
+ * PostgreSQL drops the lock, and any other process releases the dead one's claims at once
+ * instead of waiting out their leases.
+ */
+export const worker = pgTable('worker', {
+  id: uuid('id').primaryKey(),
+  lockKey: integer('lock_key').notNull().unique(),
+  pid: integer('pid').notNull(),
+  host: text('host').notNull(),
+  startedAt: ts('started_at').notNull(),
+  heartbeatAt: ts('heartbeat_at').notNull(),
+});

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
 import * as t from '../db/schema.ts';
+import { PROCESS_WORKER_ID } from './liveness.ts';
 import type { DeliveryItem, PublishedUpdate, Recipient, TargetName } from '../publish/channel.ts';
 
 /** `update:<updateId>:<target>:<subscriberId|->` — the same delivery always gets the same key. */
@@ -72,14 +73,16 @@ export interface ClaimedDelivery {
  * Claims up to `limit` due deliveries (of one target, when given) for `leaseMs`. Only the oldest open delivery of each
  * lane (incident × target × subscriber) is eligible, so a later update never overtakes an
  * earlier one at the same target; `FOR UPDATE SKIP LOCKED` lets several processes claim
- * side by side without waiting or taking the same row. A claim pushes `next_attempt_at`
- * to the end of the lease: a worker killed mid-delivery leaves rows that become due again.
+ * side by side without waiting or taking the same row. A claim records this process as
+ * `claimed_by` and pushes `next_attempt_at` to the end of the lease: a worker killed
+ * mid-delivery has its claims released by the next liveness reap (seconds), and the lease
+ * is the backstop.
  */
 export async function claimDeliveries(db: Db, now: Date, leaseMs: number, limit: number, target?: TargetName): Promise<ClaimedDelivery[]> {
   const at = now.toISOString();
   const until = new Date(now.getTime() + leaseMs).toISOString();
   const result = await db.execute(sql`
-    update delivery set next_attempt_at = ${until}::timestamptz, attempts = attempts + 1
+    update delivery set next_attempt_at = ${until}::timestamptz, attempts = attempts + 1, claimed_by = ${PROCESS_WORKER_ID}::uuid
     where id in (
       select d.id from delivery d
       where d.id in (
@@ -208,13 +211,13 @@ export async function recordOutcome(db: Db, deliveryId: string, outcome: Attempt
 function outcomeColumns(outcome: AttemptOutcome, now: Date): Partial<typeof t.delivery.$inferInsert> {
   switch (outcome.state) {
     case 'delivered':
-      return { state: 'delivered', deliveredAt: now, nextAttemptAt: null, lastError: null };
+      return { state: 'delivered', deliveredAt: now, nextAttemptAt: null, lastError: null, claimedBy: null };
     case 'skipped':
-      return { state: 'skipped', nextAttemptAt: null, lastError: outcome.reason };
+      return { state: 'skipped', nextAttemptAt: null, lastError: outcome.reason, claimedBy: null };
     case 'dead':
-      return { state: 'dead', nextAttemptAt: null, lastError: outcome.error };
+      return { state: 'dead', nextAttemptAt: null, lastError: outcome.error, claimedBy: null };
     case 'failed':
-      return { state: 'failed', nextAttemptAt: outcome.retryAt, lastError: outcome.error };
+      return { state: 'failed', nextAttemptAt: outcome.retryAt, lastError: outcome.error, claimedBy: null };
   }
 }
 

@@ -11,8 +11,9 @@
  * - `createJobWorker({ db, clock, handlers })` — runs due jobs, dispatching by `kind` to
  *   `handlers[kind](job, { db })`. Only kinds it has a handler for are claimed, so
  *   processes with different handlers can share the table. Every process may run one:
- *   claims use `FOR UPDATE SKIP LOCKED` and a lease, so a job runs in one process at a time
- *   and a job held by a killed process runs again once its lease expires (at-least-once:
+ *   claims use `FOR UPDATE SKIP LOCKED` and a lease, so a job runs in one process at a time;
+ *   a job held by a killed process runs again once its claim is reaped (`liveness.ts`: within
+ *   seconds) or, failing that, its lease expires (at-least-once:
  *   handlers must be idempotent). A throwing handler is retried with exponential backoff
  *   and jitter; after `backoff.maxAttempts` the job is `dead` and `onDead` is told. An error
  *   carrying a numeric `retryAfterMs` (a target's `Retry-After`) sets a floor on that delay.
@@ -26,6 +27,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Db, Executor } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
+import { PROCESS_WORKER_ID } from './liveness.ts';
 import { createPollLoop, type PollLoop } from './loop.ts';
 
 export interface ScheduleJobInput {
@@ -74,6 +76,7 @@ export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promis
         state: 'pending',
         attempts: 0,
         leasedUntil: null,
+        claimedBy: null,
         lastError: null,
         version: sql`${t.scheduledJob.version} + 1`,
         updatedAt: sql`now()`,
@@ -85,7 +88,7 @@ export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promis
 export async function cancelJob(tx: Executor, key: string): Promise<boolean> {
   const rows = await tx
     .update(t.scheduledJob)
-    .set({ state: 'cancelled', leasedUntil: null, version: sql`${t.scheduledJob.version} + 1`, updatedAt: sql`now()` })
+    .set({ state: 'cancelled', leasedUntil: null, claimedBy: null, version: sql`${t.scheduledJob.version} + 1`, updatedAt: sql`now()` })
     .where(and(eq(t.scheduledJob.key, key), eq(t.scheduledJob.state, 'pending')))
     .returning({ id: t.scheduledJob.id });
   return rows.length > 0;
@@ -137,7 +140,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       .for('update', { skipLocked: true });
     const rows = await options.db
       .update(j)
-      .set({ leasedUntil: new Date(now.getTime() + leaseMs), attempts: sql`${j.attempts} + 1`, updatedAt: sql`now()` })
+      .set({ leasedUntil: new Date(now.getTime() + leaseMs), claimedBy: PROCESS_WORKER_ID, attempts: sql`${j.attempts} + 1`, updatedAt: sql`now()` })
       .where(inArray(j.id, due))
       .returning();
     return rows.map((r) => ({ id: r.id, kind: r.kind, key: r.key, runAt: r.runAt, payload: r.payload, attempt: r.attempts, version: r.version }));
@@ -147,14 +150,14 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     const j = t.scheduledJob;
     const mine = and(eq(j.id, job.id), eq(j.version, job.version), eq(j.state, 'pending'));
     if (error === undefined) {
-      await options.db.update(j).set({ state: 'done', leasedUntil: null, lastError: null, updatedAt: sql`now()` }).where(mine);
+      await options.db.update(j).set({ state: 'done', leasedUntil: null, claimedBy: null, lastError: null, updatedAt: sql`now()` }).where(mine);
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
     if (job.attempt >= backoff.maxAttempts) {
       const dead = await options.db
         .update(j)
-        .set({ state: 'dead', leasedUntil: null, lastError: message, updatedAt: sql`now()` })
+        .set({ state: 'dead', leasedUntil: null, claimedBy: null, lastError: message, updatedAt: sql`now()` })
         .where(mine)
         .returning({ id: j.id });
       if (dead.length > 0) options.onDead?.(job, message);
@@ -163,7 +166,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     const delay = retryDelay(job.attempt, backoff, retryAfterOf(error), options.random);
     await options.db
       .update(j)
-      .set({ runAt: new Date(options.clock.now().getTime() + delay), leasedUntil: null, lastError: message, updatedAt: sql`now()` })
+      .set({ runAt: new Date(options.clock.now().getTime() + delay), leasedUntil: null, claimedBy: null, lastError: message, updatedAt: sql`now()` })
       .where(mine);
   };
 

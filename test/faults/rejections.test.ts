@@ -106,7 +106,7 @@ const forgeries: Record<string, (body: string) => Record<string, string>> = {
 async function postSlack(request: SlackRequest, headers: Record<string, string>) {
   const res = await fetch(`${stack.base}/slack/events`, { method: 'POST', headers: { 'Content-Type': request.contentType, ...headers }, body: request.body });
   const body = await res.text();
-  await stack.slack.context.afterAck.drain();
+  await stack.slack.context.inbox.drain();
   return { status: res.status, body };
 }
 

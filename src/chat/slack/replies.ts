@@ -1,6 +1,6 @@
-import type { RespondFn } from '@slack/bolt';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, RetryLaterError } from '../errors.ts';
 import type { Reply } from '../message.ts';
+import type { Respond } from './respond.ts';
 import { slackErrorCode, withRateLimit } from './slack-client.ts';
 import type { SlackContext } from './slack-context.ts';
 
@@ -10,7 +10,7 @@ export interface ReplyTarget {
   userId: string;
   lang: string;
   /** The request's response_url, when Slack gave one (commands, buttons). */
-  respond?: RespondFn | undefined;
+  respond?: Respond | undefined;
 }
 
 /** Codes meaning the bot cannot post in that channel (not a member, archived, a DM it is not in). */
@@ -41,13 +41,16 @@ export async function sendReplies(ctx: SlackContext, replies: Reply[], target: R
 }
 
 /**
- * Runs a request's work; anything unexpected goes through the one error mapper (logged,
- * apology with a reference id) and reaches the user as an ephemeral message.
+ * Runs a stored request's work; anything unexpected goes through the one error mapper
+ * (logged, apology with a reference id) and reaches the user as an ephemeral message. The
+ * database being away is thrown on instead: the request is stored, so it is processed again
+ * once the database answers, and the user hears the real result then.
  */
 export async function answering(ctx: SlackContext, target: ReplyTarget, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (e) {
+    if (e instanceof RetryLaterError) throw e;
     const message = errorMessage(e, ctx.i18n, target.lang, ctx.logger, ctx.teamTimeZone);
     try {
       await sendReplies(ctx, [{ visibility: 'ephemeral', message }], target);

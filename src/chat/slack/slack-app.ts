@@ -6,7 +6,8 @@ import type { Metrics } from '../../metrics.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Dispatcher } from '../dispatcher.ts';
 import { timelineLinksFor } from '../timeline-link.ts';
-import { AfterAck } from './after-ack.ts';
+import { createInboxWorker, type InboxWorker } from '../../outbox/inbox.ts';
+import { slackRequestHandlers } from './handlers/index.ts';
 import { registerListeners } from './listeners/index.ts';
 import { createSlackClient } from './slack-client.ts';
 import type { SlackContext } from './slack-context.ts';
@@ -27,6 +28,8 @@ export interface SlackAppOptions {
   /** SLACK_APP_TOKEN: Socket Mode instead of HTTP. */
   appToken?: string | undefined;
   apiUrl?: string | undefined;
+  /** How often stored requests are looked for when nothing kicked the processor (tests); 1 s by default. */
+  inboxPollMs?: number;
 }
 
 /** A running Slack front end: the Bolt app, its raw HTTP handler (HTTP mode), and its lifecycle. */
@@ -37,7 +40,7 @@ export interface SlackApp {
   /** Bolt's handler for POST /slack/events; undefined in Socket Mode. */
   requestListener: RequestListener | undefined;
   start(): Promise<void>;
-  /** Waits for work already acknowledged, then stops. */
+  /** Stops taking requests and waits for those being processed; stored ones wait for the next process. */
   stop(): Promise<void>;
 }
 
@@ -50,15 +53,22 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 
   // auth.test once, on first use, retried after a failure rather than cached as one.
   let identity: Promise<{ botUserId?: string; botId?: string }> | undefined;
+  let known: { botUserId?: string; botId?: string } = {};
   const whoAmI = () =>
     (identity ??= client.auth.test().then(
-      (r) => ({ ...(r.user_id ? { botUserId: r.user_id } : {}), ...(r.bot_id ? { botId: r.bot_id } : {}) }),
+      (r) => (known = { ...(r.user_id ? { botUserId: r.user_id } : {}), ...(r.bot_id ? { botId: r.bot_id } : {}) }),
       (e: unknown) => {
         identity = undefined;
         throw e;
       },
     ));
-  const authorize = async () => ({ botToken: options.botToken, ...(await whoAmI()) });
+  // Bolt authorizes every request before its listener, on the acknowledgement path: it gets
+  // what is known now and never waits for Slack. The identity (used only to ignore the bot's
+  // own events) is looked up in the background and is there from then on.
+  const authorize = async () => {
+    if (!known.botUserId) void whoAmI().catch((e: unknown) => log.warn({ err: e }, 'auth.test failed; will ask again'));
+    return { botToken: options.botToken, ...known };
+  };
   const clientOptions = {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/` } : {}),
     rejectRateLimitedCalls: true,
@@ -75,12 +85,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     bolt = new App({ receiver: socketMode, authorize, logger: slackLogger, clientOptions });
   } else {
     if (!options.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
-    // Acknowledge first (processBeforeResponse: false): Slack gets its 200 within milliseconds
-    // and every listener does its work after the ack.
+    // Store, then acknowledge: a listener only writes the request to the inbox (one INSERT),
+    // and Slack's 200 goes out when it returns (processBeforeResponse), events included —
+    // Bolt acknowledges those before the listener runs, so only this keeps a crash between
+    // the two from losing one. The work runs from the stored row (handlers/).
     const receiver = new HTTPReceiver({
       signingSecret: options.signingSecret,
       endpoints: SLACK_EVENTS_PATH,
-      processBeforeResponse: false,
+      processBeforeResponse: true,
       logger: slackLogger,
     });
     bolt = new App({ receiver, authorize, logger: slackLogger, clientOptions });
@@ -111,9 +123,17 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     users: new SlackUsers(client, runtime.i18n, log),
     i18n: runtime.i18n,
     logger: log,
-    afterAck: new AfterAck(log),
+    inbox: undefined as unknown as InboxWorker,
     teamTimeZone: runtime.config.teamTimeZone,
   };
+  context.inbox = createInboxWorker({
+    db: runtime.app.db,
+    clock: runtime.app.clock,
+    logger: log,
+    platform: 'slack',
+    handlers: slackRequestHandlers(context),
+    ...(options.inboxPollMs ? { intervalMs: options.inboxPollMs } : {}),
+  });
   registerListeners(bolt, context);
   bolt.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
@@ -125,14 +145,15 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     context,
     requestListener,
     async start() {
+      context.inbox.start();
       if (socketMode) await bolt.start();
     },
     async stop() {
-      // Socket Mode: stop taking envelopes first. One acknowledged after the drain would run while
-      // the database closes and be lost, since Slack never resends an acknowledged envelope.
-      // (Bolt's stop() only starts the close handshake; disconnect() resolves once it is done.)
+      // Socket Mode: stop taking envelopes first (Bolt's stop() only starts the close
+      // handshake; disconnect() resolves once it is done).
       if (socketMode) await socketMode.client.disconnect();
-      await context.afterAck.drain();
+      // What is stored but not processed stays in the inbox for the next process.
+      await context.inbox.stop();
     },
   };
 }

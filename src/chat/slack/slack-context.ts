@@ -3,7 +3,7 @@ import type { AppContext } from '../../app/context.ts';
 import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
 import type { Dispatcher } from '../dispatcher.ts';
-import type { AfterAck } from './after-ack.ts';
+import type { InboxWorker } from '../../outbox/inbox.ts';
 import type { SlackPlatform } from './slack-platform.ts';
 import type { SlackUsers } from './slack-users.ts';
 
@@ -16,6 +16,7 @@ export interface SlackContext {
   users: SlackUsers;
   i18n: I18n;
   logger: Logger;
-  afterAck: AfterAck;
+  /** Processes stored requests; kicked after each store. */
+  inbox: InboxWorker;
   teamTimeZone: string;
 }

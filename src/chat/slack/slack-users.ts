@@ -34,6 +34,12 @@ export class SlackUsers {
     return { platform: 'slack', id: userId, name: known?.name ?? fallbackName, lang: known?.lang ?? this.i18n.pick(undefined) };
   }
 
+  /** The language of a user already looked up, without asking Slack (the acknowledgement path may not wait for it). */
+  cachedLang(userId: string): string | undefined {
+    const cached = this.known.get(userId);
+    return cached && cached.expires > this.now() ? cached.lang : undefined;
+  }
+
   private async lookup(userId: string): Promise<Known | undefined> {
     const cached = this.known.get(userId);
     if (cached && cached.expires > this.now()) return cached;

@@ -8,6 +8,7 @@ import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from '../../outbox/backoff.ts';
 import { createJobWorker } from '../../outbox/jobs.ts';
+import { PROCESS_WORKER_ID } from '../../outbox/liveness.ts';
 import { createPollLoop } from '../../outbox/loop.ts';
 import { teamRenderContext } from '../incident-channel.ts';
 import { renderHeader } from '../render.ts';
@@ -128,7 +129,7 @@ async function flush(deps: TeamsWorkerDeps, rowId: string, attempt: number): Pro
   const now = app.clock.now();
   const [row] = await app.db
     .update(c)
-    .set({ leasedUntil: new Date(now.getTime() + (deps.leaseMs ?? LEASE_MS)) })
+    .set({ leasedUntil: new Date(now.getTime() + (deps.leaseMs ?? LEASE_MS)), claimedBy: PROCESS_WORKER_ID })
     .where(and(eq(c.id, rowId), or(isNull(c.leasedUntil), lte(c.leasedUntil, now)), or(isNull(c.retryAt), lte(c.retryAt, now))))
     .returning();
   if (!row) {
@@ -144,11 +145,11 @@ async function flush(deps: TeamsWorkerDeps, rowId: string, attempt: number): Pro
     const message = e instanceof Error ? e.message : String(e);
     await app.db
       .update(c)
-      .set({ leasedUntil: null, retryAt: new Date(app.clock.now().getTime() + waitMs), lastError: message })
+      .set({ leasedUntil: null, claimedBy: null, retryAt: new Date(app.clock.now().getTime() + waitMs), lastError: message })
       .where(eq(c.id, rowId));
     throw new SendLaterError(message, waitMs);
   }
-  await app.db.update(c).set({ leasedUntil: null, retryAt: null, lastError: null }).where(eq(c.id, rowId));
+  await app.db.update(c).set({ leasedUntil: null, claimedBy: null, retryAt: null, lastError: null }).where(eq(c.id, rowId));
 }
 
 function retryAfterOf(e: unknown): number {

@@ -83,7 +83,7 @@ async function startProcess(): Promise<{ app: SlackApp; connection: SocketConnec
 /** Delivers a request as a Socket Mode envelope, waits for its ack and for the work after it. */
 async function deliver(app: SlackApp, envelope: ReturnType<typeof envelopeOf>, on?: SocketConnection): Promise<Ack> {
   const ack = await server.deliver(envelope, on);
-  await app.context.afterAck.drain();
+  await app.context.inbox.drain();
   return ack;
 }
 

@@ -1,22 +1,21 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { answering, type ReplyTarget, sendReplies } from '../replies.ts';
+import { slackLane, storeRequest } from '../store-request.ts';
 import type { SlackContext } from '../slack-context.ts';
 
-/** `@tsuiki update …` in a channel: the same words as `/incident`, keyed by the event's id. */
+/**
+ * `@tsuiki update …` in a channel: stored under the event's id (Slack redelivers an event it
+ * thinks was lost with the same event_id). HTTP answers once this returns; when the row
+ * could not be stored the request fails, and Slack delivers the event again later.
+ */
 export function appMention(ctx: SlackContext) {
   return async ({ event, body }: SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs): Promise<void> => {
-    // Slack redelivers an event it thinks was lost with the same event_id (and X-Slack-Retry-Num).
-    if (!ctx.afterAck.claim(`event:${body.event_id}`)) return;
     if (!event.user) return;
-    const userId = event.user;
-    await ctx.afterAck.run(async () => {
-      const actor = await ctx.users.actor(userId, userId);
-      const target: ReplyTarget = { channelId: event.channel, userId, lang: actor.lang };
-      const text = event.text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*/i, '');
-      await answering(ctx, target, async () => {
-        const result = await ctx.dispatcher.handle({ text, actor, channelId: event.channel, idempotencyKey: `event:${body.event_id}` });
-        await sendReplies(ctx, result.replies, target);
-      });
+    const stored = await storeRequest(ctx, {
+      kind: 'app_mention',
+      deliveryKey: `slack:event:${body.event_id}`,
+      lane: slackLane(event.channel, event.user),
+      payload: body as unknown as Record<string, unknown>,
     });
+    if (!stored) throw new Error('could not store the event; Slack will deliver it again');
   };
 }

@@ -1,45 +1,18 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { parseCommand } from '../../../core/command-parser.ts';
-import { findIncidentChatRef } from '../../../db/incident-repository.ts';
-import { answering, type ReplyTarget, sendReplies } from '../replies.ts';
-import { withRateLimit } from '../slack-client.ts';
+import { notRecordedText, slackLane, storeRequest } from '../store-request.ts';
 import type { SlackContext } from '../slack-context.ts';
-import { declareModal } from '../views.ts';
 
-/** `/incident …`: acknowledged at once, then dispatched; `declare` alone opens the form. */
+/** `/incident …`: stored, then acknowledged; processed from the stored row (`handlers/command.ts`). */
 export function slashCommand(ctx: SlackContext) {
-  return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    await ack();
-    // A retried delivery carries the same trigger_id: it must not run twice.
-    if (!ctx.afterAck.claim(`trigger:${command.trigger_id}`)) return;
-    await ctx.afterAck.run(async () => {
-      const actor = await ctx.users.actor(command.user_id, command.user_name);
-      const target: ReplyTarget = { channelId: command.channel_id, userId: command.user_id, lang: actor.lang, respond };
-      await answering(ctx, target, async () => {
-        const result = await ctx.dispatcher.handle({ text: command.text, actor, channelId: command.channel_id, idempotencyKey: command.trigger_id });
-        if (result.openForm?.kind === 'declare') {
-          const view = declareModal(ctx.i18n, actor.lang, command.channel_id);
-          await withRateLimit(() => ctx.client.views.open({ trigger_id: command.trigger_id, view: view as never }));
-          return;
-        }
-        await sendReplies(ctx, result.replies, target);
-        // After the answer: the role is recorded, so a failure here must not reach the user as "not recorded".
-        if (result.incidentId) await inviteAssignee(ctx, command.text, result.incidentId).catch((e: unknown) => ctx.logger.warn({ err: e }, 'could not invite the assignee'));
-      });
+  return async ({ command, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const stored = await storeRequest(ctx, {
+      kind: 'command',
+      // A retried delivery carries the same trigger_id: it is stored once.
+      deliveryKey: `slack:trigger:${command.trigger_id}`,
+      lane: slackLane(command.channel_id, command.user_id),
+      payload: command as unknown as Record<string, unknown>,
     });
+    if (stored) await ack();
+    else await ack({ response_type: 'ephemeral', text: notRecordedText(ctx, command.user_id) });
   };
-}
-
-/** `assign <role> <@U…>` brings the named responder into the incident channel. */
-async function inviteAssignee(ctx: SlackContext, text: string, incidentId: string): Promise<void> {
-  let userId: string | undefined;
-  try {
-    const { command } = parseCommand(text, { now: ctx.app.clock.now(), timeZone: ctx.teamTimeZone });
-    if (command.verb === 'assign') userId = command.user.id;
-  } catch {
-    return;
-  }
-  if (!userId) return;
-  const ref = await findIncidentChatRef(ctx.app.db, incidentId, 'slack');
-  if (ref) await ctx.platform.invite(ref.channelId, [userId]);
 }
