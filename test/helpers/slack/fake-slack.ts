@@ -42,6 +42,8 @@ export class FakeSlack {
   readonly channels = new Map<string, string>();
   private readonly rateLimits: { method: string; retryAfter: number; when: (args: Record<string, unknown>) => boolean }[] = [];
   private server: Server | undefined;
+  private held: Promise<void> | undefined;
+  private releaseHeld: (() => void) | undefined;
   private seq = 0;
   url = '';
 
@@ -77,7 +79,20 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    this.release();
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Every request from now on hangs (Slack's API not answering) until {@link release}. */
+  hold(): void {
+    this.held ??= new Promise<void>((resolve) => (this.releaseHeld = resolve));
+  }
+
+  /** Answers the held requests and those that follow. */
+  release(): void {
+    this.releaseHeld?.();
+    this.held = undefined;
   }
 
   /** The next call of `method` matching `when` is answered 429 with Retry-After. */
@@ -96,6 +111,7 @@ export class FakeSlack {
 
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const raw = await readBody(req);
+    if (this.held) await this.held;
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname.startsWith('/response/')) {
       const args = JSON.parse(raw) as Record<string, unknown>;
