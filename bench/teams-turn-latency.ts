@@ -3,17 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createAppContext } from '../src/app/context.ts';
 import { createCloudAdapter, processNodeRequest } from '../src/chat/teams/teams-adapter.ts';
 import { teamsPart } from '../src/chat/teams/teams-part.ts';
 import { loadConfig } from '../src/config.ts';
-import { systemClock } from '../src/core/clock.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { createHttpServer } from '../src/http.ts';
-import { createI18n } from '../src/i18n.ts';
 import { createLogger } from '../src/logger.ts';
-import { createMetrics } from '../src/metrics.ts';
-import { appSettingsFor, type Runtime } from '../src/runtime.ts';
+import { buildServer } from '../src/main.ts';
+import { openRuntime } from '../src/runtime.ts';
 import { ConnectorServer } from '../test/helpers/teams/connector-server.ts';
 import { SPECS_DIR } from '../test/helpers/specs.ts';
 import type { BenchRow } from './run.ts';
@@ -82,19 +77,14 @@ async function startEchoBot(): Promise<{ url: string; stop(): Promise<void> }> {
 export async function run(): Promise<BenchRow[]> {
   return (
     (await withScratchPostgres(async (databaseUrl) => {
-      const database = await openDatabase({ url: databaseUrl });
+      const runtime = await openRuntime(loadConfig({ DATABASE_URL: databaseUrl, LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', LOG_LEVEL: 'silent' }));
+      const server = await buildServer(runtime, { parts: [teamsPart({ enableWithoutAppId: true })], port: 0, host: '127.0.0.1' }).catch(async (e: unknown) => {
+        await runtime.close();
+        throw e;
+      });
       const connector = await new ConnectorServer().start();
       const echo = await startEchoBot();
-      const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', LOG_LEVEL: 'silent' });
-      const i18n = createI18n(config.locales);
-      const app = createAppContext(database.db, systemClock, appSettingsFor(config), i18n);
-      const runtime: Runtime = { config, database, i18n, app, translator: undefined, close: async () => {} };
-      const logger = createLogger({ level: 'silent' });
-      const metrics = createMetrics();
-      const part = teamsPart({ enableWithoutAppId: true })({ runtime, logger, metrics })!;
-      const http = createHttpServer({ database, logger, metrics, routes: (a) => part.routes?.(a) });
-      const { port } = await http.listen(0, '127.0.0.1');
-      const url = `http://127.0.0.1:${port}/api/messages`;
+      const url = `http://127.0.0.1:${server.port}/api/messages`;
       try {
         await post(url, mention(connector.url, 'declare Benchmark incident --sev 2 --components api', `${CHANNEL};messageid=declare`, 'declare'));
         const command = (i: number) => `INC-1 update turn ${i}: error rate 12% on api`;
@@ -123,11 +113,9 @@ export async function run(): Promise<BenchRow[]> {
           row(`Teams turn p99, ${CONVERSATIONS} concurrent conversations × ${TURNS_PER_CONVERSATION}`, oursConc, echoConc, '–'),
         ];
       } finally {
-        await http.close();
-        await part.stop?.();
+        await server.stop();
         await echo.stop();
         await connector.stop();
-        await database.close();
       }
     })) ?? []
   );

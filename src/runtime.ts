@@ -1,5 +1,5 @@
 import { type AppContext, type AppSettings, createAppContext } from './app/context.ts';
-import { readComponentsFile, syncComponents } from './app/components.ts';
+import { type ComponentsFile, readComponentsFile, syncComponents } from './app/components.ts';
 import { ChatPlatforms } from './chat/platforms.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
@@ -22,10 +22,21 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export interface RuntimeOptions {
+/** What a caller may supply instead of what the config would open or build (tests, benchmarks, the demo). */
+export interface RuntimeOverrides {
   clock?: Clock;
-  /** Use an in-memory PGlite instead of the configured database (demo --memory, tests). */
+  /** Use an in-memory PGlite instead of the configured database (demo --memory). */
   inMemory?: boolean;
+  /** An opened, migrated database the caller owns: used as is, and left open by `close()`. */
+  database?: Database;
+  /** Locale files already loaded (tests share one instance per file). */
+  i18n?: I18n;
+  /** Laid over the settings the config gives the use cases. */
+  settings?: Partial<AppSettings>;
+  /** Used instead of the translator TRANSLATOR configures. */
+  translator?: TranslationService;
+  /** A use-case context the caller built (e.g. one whose writes fail); `clock`, `settings` and `translator` are then its own. */
+  app?: AppContext;
 }
 
 /** The settings use cases read, from the validated config. */
@@ -41,27 +52,47 @@ export function appSettingsFor(config: Config, options: { strictComponents?: boo
   };
 }
 
-/** Opens the database, applies migrations, loads locale files and the component catalog. */
-export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const i18n = createI18n(config.locales);
+/**
+ * Opens the database (or takes `overrides.database`), applies migrations, loads locale files
+ * and syncs the component catalog; `close()` closes only a database it opened.
+ */
+export async function openRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  // Locale files and the catalog are read first: a mistake in them fails before a database is opened.
+  const i18n = overrides.i18n ?? overrides.app?.i18n ?? createI18n(config.locales);
   const catalog = config.componentsFile ? readComponentsFile(config.componentsFile) : undefined;
-  const database = await openDatabase(
-    options.inMemory ? {} : { ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }) },
-  );
-  const clock = options.clock ?? systemClock;
+  const owned = overrides.database === undefined;
+  const database =
+    overrides.database ??
+    (await openDatabase(overrides.inMemory ? {} : { ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }) }));
+  const clock = overrides.app?.clock ?? overrides.clock ?? systemClock;
   try {
     if (catalog) await syncComponents(database.db, catalog, clock.now());
   } catch (e) {
-    await database.close();
+    if (owned) await database.close();
     throw e;
   }
-  const translator = createTranslationService(config.translator, buildGlossary(catalog));
-  const app = createAppContext(
-    database.db,
-    clock,
-    appSettingsFor(config, { strictComponents: Boolean(catalog && catalog.components.length > 0) }),
-    i18n,
-    translator,
-  );
-  return { config, database, i18n, app, translator, chat: new ChatPlatforms(), close: () => database.close() };
+  return assemble(config, database, { ...overrides, i18n }, catalog, owned ? () => database.close() : async () => {});
+}
+
+/**
+ * The runtime over a database the caller opened and keeps (`close()` leaves it open), built
+ * without waiting: for callers that cannot await. COMPONENTS_FILE is not synced: openRuntime does that.
+ */
+export function createRuntime(config: Config, database: Database, overrides: Omit<RuntimeOverrides, 'database' | 'inMemory'> = {}): Runtime {
+  return assemble(config, database, overrides, undefined, async () => {});
+}
+
+function assemble(config: Config, database: Database, overrides: RuntimeOverrides, catalog: ComponentsFile | undefined, close: () => Promise<void>): Runtime {
+  const i18n = overrides.i18n ?? overrides.app?.i18n ?? createI18n(config.locales);
+  const translator = overrides.app ? overrides.app.translator : (overrides.translator ?? createTranslationService(config.translator, buildGlossary(catalog)));
+  const app =
+    overrides.app ??
+    createAppContext(
+      database.db,
+      overrides.clock ?? systemClock,
+      { ...appSettingsFor(config, { strictComponents: Boolean(catalog && catalog.components.length > 0) }), ...overrides.settings },
+      i18n,
+      translator,
+    );
+  return { config, database, i18n, app, translator, chat: new ChatPlatforms(), close };
 }

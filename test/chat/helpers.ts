@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Actor } from '../../src/core/model.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import { createRuntime } from '../../src/runtime.ts';
 import { testI18n } from '../app/helpers.ts';
 
 /** A person at the console: what they type goes in, what the terminal printed since comes back. */
@@ -33,13 +33,8 @@ export function openConsole(database: Database, app: AppContext, actor: Actor): 
   });
   const logger = createLogger({ level: 'warn', destination });
 
-  const runtime: Runtime = {
-    config: loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo' }),
-    database,
-    i18n: testI18n(),
-    app,
-    close: async () => {},
-  };
+  const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo' });
+  const runtime = createRuntime(config, database, { app, i18n: testI18n() });
   const session = new ConsoleSession(runtime, out, actor, logger);
   return {
     session,

@@ -11,10 +11,9 @@ import type { IncidentSnapshot } from '../../src/core/incident.ts';
 import { createLogger } from '../../src/logger.ts';
 import { nextReminder } from '../../src/manager/reminders.ts';
 import { createManagerPart } from '../../src/manager/part.ts';
-import { ChatPlatforms } from '../../src/chat/platforms.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import { openRuntime } from '../../src/runtime.ts';
 import { createReminderHandler, REMINDER_JOB, reconcileReminders, reminderJobKey } from '../../src/manager/reminder-jobs.ts';
 import { snoozeReminders } from '../../src/manager/snooze.ts';
 import { createJobWorker } from '../../src/outbox/jobs.ts';
@@ -180,7 +179,7 @@ describeDb('reminders on the durable queue', () => {
 
   it('reminds through every platform registered on the runtime, not only Slack', async () => {
     const s = await setup();
-    const runtime: Runtime = { config: loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), database, i18n: testI18n(), app: s.ctx, chat: new ChatPlatforms(), close: async () => {} };
+    const runtime = await openRuntime(loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), { database, clock: s.clock, i18n: testI18n() });
     const part = createManagerPart({ runtime, logger, metrics: createMetrics() }, { scanMs: 5, jobPollMs: 5 });
     // Registered after the part was built, as a Teams or console platform would be: looked up when posting.
     runtime.chat!.register(s.platform);

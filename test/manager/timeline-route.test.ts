@@ -4,7 +4,9 @@ import { changeStatus } from '../../src/app/change-status.ts';
 import { setComponents } from '../../src/app/set-components.ts';
 import { createTimelineLinks, TIMELINE_LINK_TTL_MS, timelineLinkKey, type TimelineLinks, timelineLinksFor } from '../../src/chat/timeline-link.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import { openRuntime } from '../../src/runtime.ts';
+import { buildServer } from '../../src/main.ts';
+import type { ServerPartFactory } from '../../src/server-part.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import { createHttpServer, type HttpServer } from '../../src/http.ts';
@@ -203,10 +205,14 @@ describeDb('GET /incidents/:n/timeline', () => {
     ['SLACK_SIGNING_SECRET', { SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 'signing-secret' }],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: ADMIN_TOKEN }],
   ])('is mounted by the managers part and opens the links chat signs from the same settings (%s)', async (_key, env) => {
-    const runtime: Runtime = { config: loadConfig({ ...env, PUBLIC_URL, LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), database, i18n: testI18n(), app: ctx, close: async () => {} };
-    const part = createManagerPart({ runtime, logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
-    const served = createHttpServer({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics(), routes: (app) => part.routes?.(app) });
-    const { port } = await served.listen(0, '127.0.0.1');
+    const runtime = await openRuntime(loadConfig({ ...env, PUBLIC_URL, LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), { database, clock, i18n: testI18n() });
+    // The managers part's routes only: its background jobs are another file's subject.
+    const routesOnly: ServerPartFactory = (deps) => {
+      const { name, routes } = createManagerPart(deps);
+      return { name, routes };
+    };
+    const served = await buildServer(runtime, { parts: [routesOnly], logger: createLogger({ level: 'silent' }), port: 0, host: '127.0.0.1' });
+    const { port } = served;
     try {
       const url = new URL(timelineLinksFor(runtime)!.url({ number: pub.number, visibility: 'public' }, 'en'));
       const res = await fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`);
@@ -216,7 +222,7 @@ describeDb('GET /incidents/:n/timeline', () => {
       const foreign = new URL(createTimelineLinks({ key: timelineLinkKey({ slackSigningSecret: 'another-secret' })!, publicUrl: PUBLIC_URL, now: () => clock.now() }).url({ number: pub.number, visibility: 'public' }, 'en'));
       expect((await fetch(`http://127.0.0.1:${port}${foreign.pathname}${foreign.search}`)).status).toBe(403);
     } finally {
-      await served.close();
+      await served.stop();
     }
   });
 });

@@ -10,13 +10,13 @@ import { TerminalDeliveryError } from '../../src/publish/channel.ts';
 import { ensureIncidentChannel } from '../../src/chat/incident-channel.ts';
 import type { NeutralMessage } from '../../src/chat/message.ts';
 import type { ChatPlatform } from '../../src/chat/platform.ts';
-import { ChatPlatforms } from '../../src/chat/platforms.ts';
 import { loadConfig } from '../../src/config.ts';
+import { ManualClock } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createPublishingPart } from '../../src/publish/part.ts';
-import type { Runtime } from '../../src/runtime.ts';
-import { makeContext, snapshot, testI18n } from '../app/helpers.ts';
+import { openRuntime } from '../../src/runtime.ts';
+import { makeContext, snapshot, T0, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { addSubscriber, author, deliveriesOf, publishSample } from '../publish/helpers.ts';
 
@@ -141,15 +141,8 @@ class RecorderPlatform implements ChatPlatform {
 
 describeDb('publishing part: chat platforms on the runtime', () => {
   it('announces, posts to chat subscribers and reports progress as one message edited in place, then the failures', async () => {
-    const { ctx, clock } = makeContext(database.db);
-    const runtime: Runtime = {
-      config: loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }),
-      database,
-      i18n: testI18n(),
-      app: ctx,
-      chat: new ChatPlatforms(),
-      close: async () => {},
-    };
+    const runtime = await openRuntime(loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), { database, clock: new ManualClock(T0), i18n: testI18n() });
+    const ctx = runtime.app;
     const logger = createLogger({ level: 'silent' });
     const part = createPublishingPart({ runtime, logger, metrics: createMetrics() }, { worker: { batchSize: 2, progressEveryMs: 0 } });
     // Registered after the part was built: it looks platforms up when it delivers.
@@ -183,8 +176,8 @@ describeDb('publishing part: chat platforms on the runtime', () => {
   });
 
   it('skips chat targets while no platform is registered', async () => {
-    const { ctx } = makeContext(database.db);
-    const runtime: Runtime = { config: loadConfig({ LOCALES: 'en,ja' }), database, i18n: testI18n(), app: ctx, close: async () => {} };
+    const runtime = await openRuntime(loadConfig({ LOCALES: 'en,ja' }), { database, clock: new ManualClock(T0), i18n: testI18n() });
+    const ctx = runtime.app;
     const part = createPublishingPart({ runtime, logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
     await addSubscriber(database.db, { kind: 'slack', address: 'C-one' });
     const { updateId } = await publishSample(ctx);

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chatPlatformsOf } from '../../../src/chat/platforms.ts';
 import { slackServerPart } from '../../../src/chat/slack/server-part.ts';
 import { loadConfig } from '../../../src/config.ts';
+import { ManualClock } from '../../../src/core/clock.ts';
 import { createHttpServer } from '../../../src/http.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createMetrics } from '../../../src/metrics.ts';
-import type { Runtime } from '../../../src/runtime.ts';
-import { makeContext, testI18n } from '../../app/helpers.ts';
+import { createRuntime, type Runtime } from '../../../src/runtime.ts';
+import { baseSettings, T0, testI18n } from '../../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
 import { FakeSlack } from '../../helpers/slack/fake-slack.ts';
 import { slashCommandRequest, signatureHeaders } from '../../helpers/slack/requests.ts';
@@ -24,8 +25,7 @@ afterAll(async () => {
 });
 
 function runtimeWith(env: Record<string, string>): Runtime {
-  const { ctx } = makeContext(database.db);
-  return { config: loadConfig(env), database, i18n: testI18n(), app: ctx, close: async () => {} };
+  return createRuntime(loadConfig(env), database, { clock: new ManualClock(T0), i18n: testI18n(), settings: baseSettings });
 }
 
 const logger = createLogger({ level: 'silent' });

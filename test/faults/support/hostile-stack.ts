@@ -1,10 +1,8 @@
 import { Writable } from 'node:stream';
-import { createAppContext } from '../../../src/app/context.ts';
-import { ChatPlatforms, chatPlatformsOf } from '../../../src/chat/platforms.ts';
+import { chatPlatformsOf } from '../../../src/chat/platforms.ts';
 import { createSlackApp, type SlackApp, SLACK_EVENTS_PATH } from '../../../src/chat/slack/slack-app.ts';
 import { teamsPart } from '../../../src/chat/teams/teams-part.ts';
 import { loadConfig } from '../../../src/config.ts';
-import { systemClock } from '../../../src/core/clock.ts';
 import { createHttpServer, type HttpServer, nodeHandler } from '../../../src/http.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createManagerPart } from '../../../src/manager/part.ts';
@@ -13,7 +11,7 @@ import { createDeliveryWorker, type DeliveryWorker } from '../../../src/outbox/d
 import { createChatReporter } from '../../../src/publish/chat-reporter.ts';
 import { createConfiguredChannels, createRegistryChannels } from '../../../src/publish/part.ts';
 import { createStatuspageChannel } from '../../../src/publish/statuspage.ts';
-import { appSettingsFor, type Runtime } from '../../../src/runtime.ts';
+import { openRuntime, type Runtime } from '../../../src/runtime.ts';
 import { statusPagePart } from '../../../src/status-page/part.ts';
 import { testI18n } from '../../app/helpers.ts';
 import type { TestDatabase } from '../../helpers/database.ts';
@@ -94,10 +92,9 @@ export async function startHostileStack(database: TestDatabase, options: Hostile
     ADMIN_TOKEN,
     ...(options.teamsIssuer ? { MicrosoftAppId: TEAMS_APP_ID, MicrosoftAppPassword: 'not-used', MicrosoftAppType: 'MultiTenant' } : {}),
   });
-  const i18n = testI18n();
   // The real clock: webhook receivers reject signatures older than five minutes.
-  const app = createAppContext(database.db, systemClock, appSettingsFor(config), i18n);
-  const runtime: Runtime = { config, database, i18n, app, chat: new ChatPlatforms(), close: async () => {} };
+  const runtime = await openRuntime(config, { database, i18n: testI18n() });
+  const { i18n, app } = runtime;
   const logs: string[] = [];
   const logger = createLogger({
     level: 'warn',

@@ -2,13 +2,13 @@ import { Writable } from 'node:stream';
 import type { AppSettings } from '../../../src/app/context.ts';
 import { createSlackApp, type SlackApp, SLACK_EVENTS_PATH } from '../../../src/chat/slack/slack-app.ts';
 import { loadConfig } from '../../../src/config.ts';
-import type { ManualClock } from '../../../src/core/clock.ts';
+import { ManualClock } from '../../../src/core/clock.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { createHttpServer, type HttpServer, nodeHandler } from '../../../src/http.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createMetrics } from '../../../src/metrics.ts';
-import type { Runtime } from '../../../src/runtime.ts';
-import { makeContext, testI18n } from '../../app/helpers.ts';
+import { openRuntime } from '../../../src/runtime.ts';
+import { T0, testI18n } from '../../app/helpers.ts';
 import { FakeSlack, type FakeSlackOptions } from './fake-slack.ts';
 import { type SlackRequest, signatureHeaders } from './requests.ts';
 
@@ -31,7 +31,6 @@ export interface SlackHarness {
 
 export async function startSlackHarness(database: Database, options: Partial<FakeSlackOptions> = {}, settings: Partial<AppSettings> = {}): Promise<SlackHarness> {
   const fake = await new FakeSlack({ token: BOT_TOKEN, ...options }).start();
-  const { ctx: app, clock } = makeContext(database.db, { publicUrl: PUBLIC_URL, ...settings });
   const config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -42,7 +41,8 @@ export async function startSlackHarness(database: Database, options: Partial<Fak
     TEAM_TIME_ZONE: 'Asia/Tokyo',
     TIME_ZONES: 'en=UTC,ja=Asia/Tokyo',
   });
-  const runtime: Runtime = { config, database, i18n: testI18n(), app, close: async () => {} };
+  const clock = new ManualClock(T0);
+  const runtime = await openRuntime(config, { database, clock, i18n: testI18n(), settings });
   const logs: string[] = [];
   const logger = createLogger({
     level: 'warn',

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { AppSettings } from '../../../src/app/context.ts';
 import { teamsPart, type TeamsPartOptions } from '../../../src/chat/teams/teams-part.ts';
 import { loadConfig } from '../../../src/config.ts';
-import type { ManualClock } from '../../../src/core/clock.ts';
+import { ManualClock } from '../../../src/core/clock.ts';
 import type { Database } from '../../../src/db/client.ts';
-import { createHttpServer, type HttpServer } from '../../../src/http.ts';
+import type { HttpServer } from '../../../src/http.ts';
 import { createLogger } from '../../../src/logger.ts';
-import { createMetrics } from '../../../src/metrics.ts';
-import type { Runtime } from '../../../src/runtime.ts';
-import { makeContext, testI18n } from '../../app/helpers.ts';
+import { buildServer } from '../../../src/main.ts';
+import { openRuntime, type Runtime } from '../../../src/runtime.ts';
+import { T0, testI18n } from '../../app/helpers.ts';
 import { ConnectorServer } from './connector-server.ts';
 import { SPECS } from './schemas.ts';
 
@@ -46,23 +46,30 @@ export async function openTeamsHarness(
 ): Promise<TeamsHarness> {
   const connector = options.connector ?? (await new ConnectorServer().start());
   const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', ...options.env });
-  const { ctx, clock } = makeContext(database.db, options.settings);
-  const runtime: Runtime = { config, database, i18n: testI18n(), app: ctx, translator: undefined, close: async () => {} };
-  const logger = createLogger({ level: 'silent' });
-  const metrics = createMetrics();
-  const part = teamsPart({ enableWithoutAppId: true, ...options.part })({ runtime, logger, metrics });
-  if (!part) throw new Error('teams part not built');
-  const server = createHttpServer({ database, logger, metrics, routes: (app) => part.routes?.(app) });
-  const { port } = await server.listen(0, '127.0.0.1');
-  await part.start?.();
+  const clock = new ManualClock(T0);
+  const runtime = await openRuntime(config, { database, clock, i18n: testI18n(), settings: options.settings });
+  const teams = teamsPart({ enableWithoutAppId: true, ...options.part });
+  let part: ReturnType<typeof teams>;
+  const server = await buildServer(runtime, {
+    parts: [(deps) => (part = teams(deps))],
+    logger: createLogger({ level: 'silent' }),
+    port: 0,
+    host: '127.0.0.1',
+  });
+  if (!part) {
+    await server.stop();
+    throw new Error('teams part not built');
+  }
+  const { worker } = part;
+  const { port } = server;
   const url = `http://127.0.0.1:${port}`;
   return {
-    server,
+    server: server.http,
     url,
     connector,
     runtime,
     clock,
-    settle: () => part.worker.drain(),
+    settle: () => worker.drain(),
     async post(activity, headers = {}) {
       const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(activity) });
       const text = await res.text();
@@ -75,8 +82,7 @@ export async function openTeamsHarness(
       return { status: res.status, body };
     },
     async close() {
-      await server.close();
-      await part.stop?.();
+      await server.stop();
       if (!options.connector) await connector.stop();
     },
   };
