@@ -3,22 +3,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import i18next, { type i18n as I18nInstance, type TFunction } from 'i18next';
 import { DateTime } from 'luxon';
+import type { Localizer } from './core/localizer.ts';
 
 export const LOCALES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../locales');
 
 /** The bot's words in every configured language, plus time and duration formatting per language and zone. */
-export interface I18n {
+export interface I18n extends Localizer {
   readonly languages: readonly string[];
-  /** The translate function fixed to one language. */
-  t(lang: string): TFunction;
   /** The closest configured language to a platform locale (`ja-JP` → `ja`), else the first one. */
   pick(locale: string | undefined): string;
-  /** An instant as the language writes it, in a zone, always with the zone: `2/27 0:20 (JST)`. */
-  formatDateTime(at: Date, lang: string, zone: string, style?: 'dateTime' | 'fullDateTime' | 'time' | 'date'): string;
-  /** A span as the language writes it: `2 h 5 min`, `2時間5分`. */
-  formatDuration(ms: number, lang: string): string;
-  /** A list joined the way the language joins lists. */
-  formatList(items: readonly string[], lang: string): string;
   readonly instance: I18nInstance;
 }
 

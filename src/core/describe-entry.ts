@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { I18n } from '../i18n.ts';
+import type { Localizer } from './localizer.ts';
 import { componentName, type TimelineEntry } from './incident.ts';
 import { IMPACTS, KEY_MOMENTS, SEVERITIES, STATUSES, VISIBILITIES, WELL_KNOWN_ROLES } from './model.ts';
 
@@ -23,7 +23,7 @@ function label(tl: TFunction, group: string, known: readonly string[], value: un
   return known.includes(raw) ? tl(`common:${group}.${raw}`) : raw;
 }
 
-function describeComponents(data: Record<string, unknown>, lang: string, i18n: I18n): string {
+function describeComponents(data: Record<string, unknown>, lang: string, i18n: Localizer): string {
   const tl = i18n.t(lang);
   const list = Array.isArray(data.components) ? data.components : [];
   const parts = list.flatMap((c: unknown) => {
@@ -47,7 +47,7 @@ function describeComponents(data: Record<string, unknown>, lang: string, i18n: I
  * One line of plain text describing an entry in `lang`; free text is kept verbatim (newlines
  * become spaces). `zone`, when given, lets a key-moment entry show the moment's time.
  */
-export function describeEntry(entry: TimelineEntry, lang: string, i18n: I18n, zone?: string): string {
+export function describeEntry(entry: TimelineEntry, lang: string, i18n: Localizer, zone?: string): string {
   const tl = i18n.t(lang);
   const data = entry.data && typeof entry.data === 'object' ? entry.data : {};
   const unknown = tl('timeline:unknown');
@@ -119,7 +119,7 @@ export function describeEntry(entry: TimelineEntry, lang: string, i18n: I18n, zo
 }
 
 /** `<time> · <author> · <description>` in a zone, marking entries recorded more than a minute after they occurred. */
-export function formatEntryLine(entry: TimelineEntry, lang: string, zone: string, i18n: I18n): string {
+export function formatEntryLine(entry: TimelineEntry, lang: string, zone: string, i18n: Localizer): string {
   const tl = i18n.t(lang);
   const line = tl('timeline:line', {
     time: i18n.formatDateTime(entry.occurredAt, lang, zone, 'dateTime'),

@@ -1,4 +1,4 @@
-import type { I18n } from '../i18n.ts';
+import type { Localizer } from './localizer.ts';
 import { formatEntryLine } from './describe-entry.ts';
 import { componentName, type IncidentSnapshot, type TimelineEntry } from './incident.ts';
 import { formatIncidentRef, IMPACTS, KEY_MOMENTS, STATUSES, WELL_KNOWN_ROLES } from './model.ts';
@@ -10,7 +10,7 @@ export interface PostmortemOptions {
   zone: string;
   /** When the draft is generated; shown in the draft and used for the duration of ongoing impact. */
   now: Date;
-  i18n: I18n;
+  i18n: Localizer;
   /** The incident's page on the status page, when there is one. */
   publicUrl?: string;
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { ComponentsFile } from '../app/components.ts';
 
 /** A name kept exact through translation, optionally written differently per language. */
 export interface GlossaryTerm {
@@ -16,13 +15,22 @@ export interface Glossary {
   version: string;
 }
 
+/**
+ * What a glossary is built from: COMPONENTS_FILE's components and its `glossary:` list
+ * (app/components.ts reads the file). Declared here so translation does not import the use cases.
+ */
+export interface GlossarySource {
+  components: readonly { id: string; name: string; names: Record<string, string> }[];
+  glossary: readonly ({ term: string } & Record<string, string>)[];
+}
+
 /** The term as a language writes it. */
 export function termIn(term: GlossaryTerm, lang: string): string {
   return term.names[lang] ?? term.names[lang.split('-')[0]!] ?? term.term;
 }
 
 /** Builds the glossary from the catalog's component names and its `glossary:` list. */
-export function buildGlossary(file: ComponentsFile | undefined): Glossary {
+export function buildGlossary(file: GlossarySource | undefined): Glossary {
   const byTerm = new Map<string, GlossaryTerm>();
   for (const c of file?.components ?? []) byTerm.set(c.name, { term: c.name, names: { ...c.names } });
   for (const entry of file?.glossary ?? []) {
