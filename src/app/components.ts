@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { inArray, sql } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { DomainError } from '../core/errors.ts';
@@ -63,9 +63,4 @@ export async function ensureComponents(tx: Tx, ctx: AppContext, ids: readonly st
     .insert(t.component)
     .values(missing.map((id) => ({ id, name: id, names: {}, position: 1000, createdAt: now })))
     .onConflictDoNothing();
-}
-
-/** Every component in catalog order. */
-export function listComponents(db: Db) {
-  return db.select().from(t.component).orderBy(sql`${t.component.position}, ${t.component.id}`);
 }

@@ -3,7 +3,6 @@ import type { NeutralMessage } from '../chat/message.ts';
 import type { Db } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
-import type { Logger } from '../logger.ts';
 import type { TargetName } from '../publish/channel.ts';
 
 /** Deliveries of one update at one target, skipped ones left out (target not configured, unsubscribed). */
@@ -35,8 +34,8 @@ export interface DeliveryProgress {
 
 /**
  * Reports a fan-out in the incident channel: one message, posted once and then edited in
- * place (`messageRef` is what `progress` returned the first time). The chat adapters
- * implement it; `createLogReporter` writes it to the log.
+ * place (`messageRef` is what `progress` returned the first time). publish/chat-reporter.ts
+ * implements it over every registered chat platform, and logs it where there is no incident channel.
  */
 export interface DeliveryReporter {
   progress(progress: DeliveryProgress, messageRef: string | undefined): Promise<string | undefined>;
@@ -69,17 +68,6 @@ export function renderProgress(progress: DeliveryProgress, i18n: I18n, lang: str
   }
   const title = tr(progress.final ? 'email:progress.finalTitle' : 'email:progress.title', { ref });
   return { text: `${title}: ${summary}`, title, lines };
-}
-
-/** A reporter writing each progress message to the log (no chat platform configured). */
-export function createLogReporter(logger: Logger, i18n: I18n, lang: string): DeliveryReporter {
-  return {
-    async progress(progress, messageRef) {
-      const message = renderProgress(progress, i18n, lang);
-      logger.info({ incidentId: progress.incidentId, updateId: progress.updateId, final: progress.final }, [message.title, ...(message.lines ?? [])].join('\n'));
-      return messageRef ?? `log:${progress.updateId}`;
-    },
-  };
 }
 
 /** Counts an update's deliveries per target; `open` is how many may still be tried. */
