@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { desc, eq, gt } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,7 +9,8 @@ import { makeContext, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { type SlackHarness, startSlackHarness } from '../helpers/slack/harness.ts';
 import { slashCommandRequest, viewSubmissionRequest } from '../helpers/slack/requests.ts';
-import { openTeamsHarness, recorded, type TeamsHarness } from '../helpers/teams/harness.ts';
+import { invokeActivity, mentionMessage, personalMessage } from '../helpers/teams/activities.ts';
+import { openTeamsHarness, type TeamsHarness } from '../helpers/teams/harness.ts';
 import { adaptiveCardProblems } from '../helpers/teams/schemas.ts';
 import { anyJson, commandText, fieldValue, optionLikeText, selectedOption } from './support/fuzz-arbitraries.ts';
 import { countAllTables, inconsistencies } from './support/fuzz-invariants.ts';
@@ -25,7 +25,6 @@ import { countAllTables, inconsistencies } from './support/fuzz-invariants.ts';
 const TARO = 'U0TARO0001';
 const HANAKO = 'U0HANAKO01';
 const GENERAL = 'C0GENERAL1';
-const CHANNEL = '19:d441d38c655c47a085215b2726e76927@thread.tacv2';
 
 /** Runs per property, chosen so the file stays well under a minute on two cores. */
 const RUNS = { slash: 250, declareForm: 50, editForm: 40, teamsMessage: 100, teamsInvoke: 80, teamsDeclareForm: 40, teamsOdd: 60, console: 120 };
@@ -177,25 +176,10 @@ describeDb('fuzz: Slack', () => {
 });
 
 /** The recorded personal-chat message, saying `text`, with a fresh activity id. */
-function personal(text: string, locale: string) {
-  const activity = recorded('vercel-chat-replay/dm_teams.json', '/dmMessage');
-  activity.id = randomUUID();
-  activity.serviceUrl = teams.connector.url;
-  activity.text = text;
-  activity.locale = locale;
-  return activity;
-}
+const personal = (text: string, locale: string) => personalMessage(teams.connector.url, text, { locale });
 
 /** The recorded channel @mention saying `text`, in a new thread of the channel. */
-function mention(text: string, locale: string) {
-  const activity = recorded('vercel-chat-replay/teams.json', '/mention');
-  activity.id = String(Date.now()) + Math.floor(Math.random() * 1e6);
-  activity.serviceUrl = teams.connector.url;
-  activity.text = `<at>Chat SDK Demo</at> ${text}`;
-  activity.locale = locale;
-  activity.conversation.id = `${CHANNEL};messageid=${activity.id}`;
-  return activity;
-}
+const mention = (text: string, locale: string) => mentionMessage(teams.connector.url, text, { locale });
 
 describeDb('fuzz: Teams', () => {
   const locale = fc.constantFrom('en-US', 'ja-JP', 'xx', '', 'ja');
@@ -218,21 +202,7 @@ describeDb('fuzz: Teams', () => {
   });
 
   /** An Action.Execute press in the personal chat, as Teams sends it (`adaptiveCard/action` invoke). */
-  function execute(verb: unknown, data: Record<string, unknown>, loc: string) {
-    const base = personal('', loc);
-    return {
-      type: 'invoke',
-      name: 'adaptiveCard/action',
-      id: `f:${randomUUID()}`,
-      channelId: 'msteams',
-      serviceUrl: teams.connector.url,
-      from: base.from,
-      recipient: base.recipient,
-      conversation: base.conversation,
-      locale: loc,
-      value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-    };
-  }
+  const execute = (verb: unknown, data: Record<string, unknown>, loc: string) => invokeActivity(personal('', loc), verb, data, { locale: loc });
 
   it('answers every Action.Execute invoke with a valid card or a 400 error response', async () => {
     const verb = fc.oneof(fc.constantFrom(...Object.values(CARD_VERBS)), fc.string({ maxLength: 12 }), anyJson);

@@ -8,7 +8,7 @@ import { testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { INCIDENTS_CHANNEL } from '../helpers/slack/harness.ts';
 import { buttonRequest, slashCommandRequest, viewSubmissionRequest } from '../helpers/slack/requests.ts';
-import { recorded } from '../helpers/teams/harness.ts';
+import { invokeActivity, mentionMessage } from '../helpers/teams/activities.ts';
 import { addSubscriber } from '../publish/helpers.ts';
 import { FITTING, type HostileText, OVERSIZED, stored } from './support/hostile-corpus.ts';
 import {
@@ -37,7 +37,6 @@ import { type HostileStack, PUBLIC_URL, startHostileStack, WEBHOOK_SECRET } from
 
 const AIKO = 'U0AIKO0001';
 const GENERAL = 'C0GENERAL1';
-const TEAMS_CHANNEL = '19:d441d38c655c47a085215b2726e76927@thread.tacv2';
 const i18n = testI18n();
 
 /** Tags the status page is written with (src/status-page/html.ts); any other tag was injected. */
@@ -97,21 +96,10 @@ async function lastNumber(): Promise<number> {
 }
 
 /** The recorded channel @mention, saying `command`, in `conversationId` (a new thread when absent). */
-function mention(command: string, conversationId?: string) {
-  const activity = recorded('vercel-chat-replay/teams.json', '/mention');
-  activity.id = String(Date.now()) + Math.floor(Math.random() * 1e6);
-  activity.serviceUrl = stack.connector.url;
-  activity.text = `<at>Chat SDK Demo</at> ${command}`;
-  activity.locale = 'en-US';
-  activity.conversation.id = conversationId ?? `${TEAMS_CHANNEL};messageid=${activity.id}`;
-  return activity;
-}
+const mention = (command: string, conversationId?: string) => mentionMessage(stack.connector.url, command, { conversationId });
 
-function execute(verb: string, data: Record<string, unknown>, conversationId: string) {
-  const base = mention('', conversationId);
-  const { from, recipient, conversation, channelData } = base;
-  return { type: 'invoke', name: 'adaptiveCard/action', id: `f:${randomUUID()}`, channelId: 'msteams', serviceUrl: stack.connector.url, from, recipient, conversation, channelData, locale: 'en-US', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } };
-}
+const execute = (verb: string, data: Record<string, unknown>, conversationId: string) =>
+  invokeActivity(mention('', conversationId), verb, data, { locale: 'en-US', channelData: true });
 
 /** Invoke responses, kept to check them like every other card. */
 const invokeBodies: unknown[] = [];

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as t from '../../../src/db/schema.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
 import { ChannelTokenIssuer, staticCredentials } from '../../helpers/teams/bot-auth.ts';
-import { openTeamsHarness, recorded, type TeamsHarness } from '../../helpers/teams/harness.ts';
+import { personalMessage } from '../../helpers/teams/activities.ts';
+import { openTeamsHarness, type TeamsHarness } from '../../helpers/teams/harness.ts';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 let database: TestDatabase;
@@ -24,13 +25,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function listCommand() {
-  const activity = recorded('vercel-chat-replay/dm_teams.json', '/dmMessage');
-  activity.serviceUrl = h.connector.url;
-  activity.text = 'list';
-  activity.id = String(Date.now());
-  return activity;
-}
+const listCommand = () => personalMessage(h.connector.url, 'list');
 
 describeDb('Teams: Bot Framework authentication with MicrosoftAppId set', () => {
   it('rejects an activity without a token, and records and sends nothing', async () => {

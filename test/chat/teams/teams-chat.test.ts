@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as t from '../../../src/db/schema.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
+import { invokeActivity, personalMessage } from '../../helpers/teams/activities.ts';
 import { openTeamsHarness, recorded, type TeamsHarness } from '../../helpers/teams/harness.ts';
 import { adaptiveCardProblems, cardsIn } from '../../helpers/teams/schemas.ts';
 
@@ -18,15 +18,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function personal(text: string, locale?: string) {
-  const activity = recorded('vercel-chat-replay/dm_teams.json', '/dmMessage');
-  activity.id = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
-  activity.serviceUrl = h.connector.url;
-  activity.text = text;
-  if (locale) activity.locale = locale;
-  else delete activity.locale;
-  return activity;
-}
+const personal = (text: string, locale?: string) => personalMessage(h.connector.url, text, { locale });
 
 async function repliesTo(activity: Record<string, unknown>) {
   const before = h.connector.calls.length;
@@ -63,18 +55,9 @@ describeDb('Teams: commands in chats and channels', () => {
     const form = calls.flatMap((c) => cardsIn(c.body)).find((c) => JSON.stringify(c).includes('Input.Text')) as { actions: { type: string; verb: string }[] };
     expect(adaptiveCardProblems(form)).toEqual([]);
     expect(form.actions[0]).toMatchObject({ type: 'Action.Execute', verb: 'declare_form' });
-    const dm = personal('');
-    const res = await h.post({
-      type: 'invoke',
-      name: 'adaptiveCard/action',
-      id: `f:${randomUUID()}`,
-      channelId: 'msteams',
-      serviceUrl: h.connector.url,
-      from: dm.from,
-      recipient: dm.recipient,
-      conversation: dm.conversation,
-      value: { action: { type: 'Action.Execute', verb: 'declare_form', data: { title: 'Login failures', severity: 'SEV2', components: 'auth, console', summary: 'Users cannot sign in', private: 'false' } }, trigger: 'manual' },
-    });
+    const res = await h.post(
+      invokeActivity(personal(''), 'declare_form', { title: 'Login failures', severity: 'SEV2', components: 'auth, console', summary: 'Users cannot sign in', private: 'false' }),
+    );
     expect(res.status).toBe(200);
     const card = (res.body as { value: unknown }).value;
     expect(adaptiveCardProblems(card)).toEqual([]);

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chatPlatformsOf } from '../../../src/chat/platforms.ts';
 import * as t from '../../../src/db/schema.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
-import { type TeamsHarness, openTeamsHarness, recorded } from '../../helpers/teams/harness.ts';
+import { invokeActivity, mentionMessage, TEAMS_CHANNEL as CHANNEL } from '../../helpers/teams/activities.ts';
+import { type TeamsHarness, openTeamsHarness } from '../../helpers/teams/harness.ts';
 import { adaptiveCardProblems, cardsIn } from '../../helpers/teams/schemas.ts';
 
 let database: TestDatabase;
@@ -19,37 +19,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const CHANNEL = '19:d441d38c655c47a085215b2726e76927@thread.tacv2';
+/** The recorded channel @mention saying `command` in `conversationId` (a new thread by default). */
+const mention = (command: string, conversationId?: string) => mentionMessage(h.connector.url, command, { conversationId });
 
-/** The recorded channel @mention, saying `command` in `conversationId`, with a fresh activity id. */
-function mention(command: string, conversationId?: string, locale = 'en-US') {
-  const activity = recorded('vercel-chat-replay/teams.json', '/mention');
-  const id = String(Date.now()) + Math.floor(Math.random() * 1000);
-  activity.id = id;
-  activity.serviceUrl = h.connector.url;
-  activity.text = `<at>Chat SDK Demo</at> ${command}`;
-  activity.locale = locale;
-  activity.conversation.id = conversationId ?? `${CHANNEL};messageid=${id}`;
-  return activity;
-}
-
-/** An Action.Execute press on a card, as Teams sends it (`adaptiveCard/action` invoke). */
-function execute(verb: string, data: Record<string, unknown>, conversationId: string) {
-  const base = mention('', conversationId);
-  return {
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: `f:${randomUUID()}`,
-    channelId: 'msteams',
-    serviceUrl: h.connector.url,
-    from: base.from,
-    recipient: base.recipient,
-    conversation: base.conversation,
-    channelData: base.channelData,
-    locale: 'en-US',
-    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-  };
-}
+/** An Action.Execute press on a card in the thread. */
+const execute = (verb: string, data: Record<string, unknown>, conversationId: string) =>
+  invokeActivity(mention('', conversationId), verb, data, { locale: 'en-US', channelData: true });
 
 function textOf(body: Record<string, unknown>): string {
   return JSON.stringify(body);

@@ -7,7 +7,8 @@ import * as t from '../../../src/db/schema.ts';
 import { testI18n } from '../../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
 import { ChannelTokenIssuer, staticCredentials } from '../../helpers/teams/bot-auth.ts';
-import { openTeamsHarness, recorded, type TeamsHarness } from '../../helpers/teams/harness.ts';
+import { invokeActivity, personalMessage } from '../../helpers/teams/activities.ts';
+import { openTeamsHarness, type TeamsHarness } from '../../helpers/teams/harness.ts';
 import { adaptiveCardProblems } from '../../helpers/teams/schemas.ts';
 
 /**
@@ -42,31 +43,10 @@ afterAll(async () => {
 });
 
 /** The recorded personal-chat message saying `text`, with a fresh activity id, from `connector`'s Teams. */
-function message(text: string, connector = h.connector): Record<string, unknown> {
-  const activity = recorded('vercel-chat-replay/dm_teams.json', '/dmMessage');
-  activity.id = randomUUID();
-  activity.serviceUrl = connector.url;
-  activity.text = text;
-  activity.locale = 'en-US';
-  return activity;
-}
+const message = (text: string, connector = h.connector): Record<string, unknown> => personalMessage(connector.url, text, { locale: 'en-US' });
 
-/** An Action.Execute press on a card in the personal chat (`adaptiveCard/action` invoke). */
-function execute(verb: string, data: Record<string, unknown>): Record<string, unknown> {
-  const base = message('');
-  return {
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: `f:${randomUUID()}`,
-    channelId: 'msteams',
-    serviceUrl: h.connector.url,
-    from: base.from,
-    recipient: base.recipient,
-    conversation: base.conversation,
-    locale: 'en-US',
-    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-  };
-}
+/** An Action.Execute press on a card in the personal chat. */
+const execute = (verb: string, data: Record<string, unknown>) => invokeActivity(personalMessage(h.connector.url, '', { locale: 'en-US' }), verb, data, { locale: 'en-US' });
 
 /** The text a card shows (its TextRuns), without the fallback text clients without cards show instead. */
 function shown(card: unknown): string[] {

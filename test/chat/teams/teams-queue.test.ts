@@ -5,7 +5,8 @@ import { locationOf } from '../../../src/chat/teams/conversation-store.ts';
 import * as t from '../../../src/db/schema.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
 import type { ConnectorCall } from '../../helpers/teams/connector-server.ts';
-import { openTeamsHarness, recorded, type TeamsHarness } from '../../helpers/teams/harness.ts';
+import { mentionMessage, TEAMS_CHANNEL as CHANNEL } from '../../helpers/teams/activities.ts';
+import { openTeamsHarness, type TeamsHarness } from '../../helpers/teams/harness.ts';
 
 let database: TestDatabase;
 let h: TeamsHarness;
@@ -20,20 +21,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const CHANNEL = '19:d441d38c655c47a085215b2726e76927@thread.tacv2';
 const MINUTE = 60_000;
 
-/** The recorded channel @mention, saying `command` in `conversationId` (a new thread by default). */
-function mention(command: string, conversationId?: string) {
-  const activity = recorded('vercel-chat-replay/teams.json', '/mention');
-  const id = String(Date.now()) + Math.floor(Math.random() * 1000);
-  activity.id = id;
-  activity.serviceUrl = h.connector.url;
-  activity.text = `<at>Chat SDK Demo</at> ${command}`;
-  activity.locale = 'en-US';
-  activity.conversation.id = conversationId ?? `${CHANNEL};messageid=${id}`;
-  return activity;
-}
+/** The recorded channel @mention saying `command` in `conversationId` (a new thread by default). */
+const mention = (command: string, conversationId?: string) => mentionMessage(h.connector.url, command, { conversationId });
 
 const json = (v: unknown) => JSON.stringify(v);
 const ok = (c: ConnectorCall) => c.status < 300;

@@ -4,7 +4,8 @@ import { chatPlatformsOf } from '../../../src/chat/platforms.ts';
 import * as t from '../../../src/db/schema.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
 import { ConnectorServer } from '../../helpers/teams/connector-server.ts';
-import { openTeamsHarness, recorded } from '../../helpers/teams/harness.ts';
+import { mentionMessage } from '../../helpers/teams/activities.ts';
+import { openTeamsHarness } from '../../helpers/teams/harness.ts';
 
 let database: TestDatabase;
 /** One Teams for both processes: the second reaches what the first stored. */
@@ -19,19 +20,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const CHANNEL = '19:d441d38c655c47a085215b2726e76927@thread.tacv2';
 const json = (v: unknown) => JSON.stringify(v);
 
-function mention(command: string, conversationId?: string) {
-  const activity = recorded('vercel-chat-replay/teams.json', '/mention');
-  const id = String(Date.now()) + Math.floor(Math.random() * 1000);
-  activity.id = id;
-  activity.serviceUrl = connector.url;
-  activity.text = `<at>Chat SDK Demo</at> ${command}`;
-  activity.locale = 'en-US';
-  activity.conversation.id = conversationId ?? `${CHANNEL};messageid=${id}`;
-  return activity;
-}
+const mention = (command: string, conversationId?: string) => mentionMessage(connector.url, command, { conversationId });
 
 describeDb('Teams: a restarted process reaches the conversations from the database', () => {
   let thread = '';
