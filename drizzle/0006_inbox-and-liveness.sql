@@ -27,6 +27,7 @@ CREATE TABLE "worker" (
 );
 --> statement-breakpoint
 ALTER TABLE "delivery" ADD COLUMN "claimed_by" uuid;--> statement-breakpoint
+ALTER TABLE "scheduled_job" ADD COLUMN "payload_version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "scheduled_job" ADD COLUMN "claimed_by" uuid;--> statement-breakpoint
 ALTER TABLE "teams_conversation" ADD COLUMN "claimed_by" uuid;--> statement-breakpoint
 CREATE INDEX "inbox_pending_lane_idx" ON "inbox" USING btree ("lane","received_at","id") WHERE "inbox"."state" = 'pending';--> statement-breakpoint

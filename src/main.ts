@@ -49,7 +49,7 @@ export interface ServerOverrides {
 
 /** `tsuiki serve`: opens the runtime and serves HTTP until stopped. */
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.logLevel })): Promise<Server> {
-  const runtime = await openRuntime(config);
+  const runtime = await openRuntime(config, { logger });
   try {
     return await buildServer(runtime, { logger });
   } catch (e) {

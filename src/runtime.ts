@@ -5,6 +5,8 @@ import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { createI18n, type I18n } from './i18n.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createJobRunner, type JobRunner } from './outbox/job-runner.ts';
 import { createTranslationService } from './translate/create-translator.ts';
 import { buildGlossary } from './translate/glossary.ts';
 import type { TranslationService } from './translate/translation-service.ts';
@@ -19,6 +21,8 @@ export interface Runtime {
   translator?: TranslationService | undefined;
   /** The chat platforms server parts registered (Slack, Teams); read it with `chatPlatformsOf`. */
   chat?: ChatPlatforms | undefined;
+  /** The process's one job worker; parts register the job types they handle. */
+  jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,10 @@ export interface RuntimeOverrides {
   translator?: TranslationService;
   /** A use-case context the caller built (e.g. one whose writes fail); `clock`, `settings` and `translator` are then its own. */
   app?: AppContext;
+  /** Where background work (the job runner) logs; one at LOG_LEVEL otherwise. */
+  logger?: Logger;
+  /** How often the job runner looks for due jobs when nothing kicked it (tests); 1 s by default. */
+  jobPollMs?: number;
 }
 
 /** The settings use cases read, from the validated config. */
@@ -94,5 +102,11 @@ function assemble(config: Config, database: Database, overrides: RuntimeOverride
       i18n,
       translator,
     );
-  return { config, database, i18n, app, translator, chat: new ChatPlatforms(), close };
+  const jobs = createJobRunner({
+    db: database.db,
+    clock: app.clock,
+    logger: (overrides.logger ?? createLogger({ level: config.logLevel })).child({ part: 'jobs' }),
+    ...(overrides.jobPollMs ? { pollMs: overrides.jobPollMs } : {}),
+  });
+  return { config, database, i18n, app, translator, chat: new ChatPlatforms(), jobs, close };
 }

@@ -373,6 +373,8 @@ export const scheduledJob = pgTable(
     key: text('key').notNull().unique(),
     runAt: ts('run_at').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    // The version of the job type's payload schema it was written with (job-runner.ts).
+    payloadVersion: integer('payload_version').notNull().default(1),
     state: text('state').notNull(),
     version: integer('version').notNull().default(1),
     attempts: integer('attempts').notNull().default(0),

@@ -11,11 +11,13 @@ import { impactDuration, nextUpdateDue } from '../core/timeline.ts';
 import { listOpenIncidentIds, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
-import { scheduleJob } from '../outbox/jobs.ts';
+import { z } from 'zod';
+import { defineJob, enqueueJob } from '../outbox/job-runner.ts';
 
 /** Weekdays at 09:00 in the team's zone (PRODUCT.md). */
 export const DEFAULT_DIGEST_CRON = '0 9 * * 1-5';
-export const DIGEST_JOB = 'manager.digest';
+/** The daily digest: one job, re-armed at the next cron time by its handler. */
+export const DIGEST_JOB = defineJob({ name: 'manager.digest', version: 1, payload: z.object({}) });
 const DIGEST_KEY = 'manager:digest';
 /** A SEV1/SEV2 first seen older than this is recorded silently rather than announced (a fresh deployment). */
 const STATUS_NEWS_MS = 60 * 60_000;
@@ -88,7 +90,7 @@ export function nextDigestAt(cron: string, zone: string, from: Date): Date | und
  */
 export async function armDigest(app: AppContext, cron: string): Promise<Date | undefined> {
   const at = nextDigestAt(cron, app.settings.teamTimeZone, app.clock.now());
-  if (at) await scheduleJob(app.db, { kind: DIGEST_JOB, key: DIGEST_KEY, runAt: at });
+  if (at) await enqueueJob(app.db, DIGEST_JOB, {}, { key: DIGEST_KEY, runAt: at });
   return at;
 }
 

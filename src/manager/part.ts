@@ -2,7 +2,6 @@ import type { ChatPlatform } from '../chat/platform.ts';
 import { ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import { timelineLinksFor } from '../chat/timeline-link.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
-import { createJobWorker, type JobHandler } from '../outbox/jobs.ts';
 import { createPollLoop } from '../outbox/loop.ts';
 import { createUpstreamPoller } from '../upstream/poller.ts';
 import { announceStatusChanges, armDigest, DEFAULT_DIGEST_CRON, DIGEST_JOB, nextDigestAt, postDigest } from './digest.ts';
@@ -17,8 +16,6 @@ export interface ManagerPartOptions {
   fetch?: typeof fetch;
   /** How often reminders are reconciled and SEV1/SEV2 status changes looked for; 15 s by default. */
   scanMs?: number;
-  /** How often due jobs are looked for; 1 s by default. */
-  jobPollMs?: number;
 }
 
 /**
@@ -47,20 +44,12 @@ export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOpti
     intervalMs: config.upstreamPollSeconds * 1000,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const handlers: Record<string, JobHandler> = {
-    [REMINDER_JOB]: createReminderHandler({ app, i18n, logger, platforms: () => platforms.all() }),
-    [DIGEST_JOB]: async () => {
-      if (hasPlatform()) await postDigest(app, i18n, platforms);
-      await armDigest(app, cron);
-    },
-  };
-  const jobs = createJobWorker({
-    db: app.db,
-    clock: app.clock,
-    handlers,
-    intervalMs: options.jobPollMs ?? 1_000,
-    onError: (e, job) => logger.warn({ err: e, job: job?.key }, 'manager job failed'),
-    onDead: (job, error) => logger.error({ job: job.key, error }, 'manager job gave up'),
+  // On the process's one job runner, beside Teams sends and every other job.
+  const jobs = runtime.jobs;
+  jobs.register(REMINDER_JOB, createReminderHandler({ app, i18n, logger, platforms: () => platforms.all() }));
+  jobs.register(DIGEST_JOB, async () => {
+    if (hasPlatform()) await postDigest(app, i18n, platforms);
+    await armDigest(app, cron);
   });
   const scan = createPollLoop(
     async () => {

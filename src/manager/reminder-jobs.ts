@@ -9,11 +9,12 @@ import { findIncidentChatRef, loadSnapshot } from '../db/incident-repository.ts'
 import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
-import { cancelJob, type Job, scheduleJob } from '../outbox/jobs.ts';
+import { z } from 'zod';
+import { cancelJobByKey, defineJob, enqueueJob } from '../outbox/job-runner.ts';
 import { type DueReminder, nextReminder, type ReminderState } from './reminders.ts';
 
-/** The job kind of reminders in the outbox's scheduled jobs. */
-export const REMINDER_JOB = 'incident.reminder';
+/** The durable timer of an incident's next reminder. */
+export const REMINDER_JOB = defineJob({ name: 'incident.reminder', version: 1, payload: z.object({ incidentId: z.uuid() }) });
 
 /** One job per incident, rescheduled in place: the durable timer of its next reminder. */
 export const reminderJobKey = (incidentId: string) => `reminder:${incidentId}`;
@@ -26,8 +27,8 @@ export async function readReminderState(db: Executor, incidentId: string): Promi
 /** Arms (or disarms) the incident's reminder job for its next reminder; in the caller's transaction. */
 export async function armReminder(tx: Executor, incident: IncidentSnapshot, state: ReminderState, defaults: { updateReminderMinutes: number }): Promise<DueReminder | undefined> {
   const due = nextReminder(incident, state, defaults);
-  if (due) await scheduleJob(tx, { kind: REMINDER_JOB, key: reminderJobKey(incident.id), runAt: due.at, payload: { incidentId: incident.id } });
-  else await cancelJob(tx, reminderJobKey(incident.id));
+  if (due) await enqueueJob(tx, REMINDER_JOB, { incidentId: incident.id }, { key: reminderJobKey(incident.id), runAt: due.at });
+  else await cancelJobByKey(tx, reminderJobKey(incident.id));
   return due;
 }
 
@@ -61,8 +62,7 @@ export interface ReminderDeps {
 export function createReminderHandler(deps: ReminderDeps) {
   const { app } = deps;
   const defaults = { updateReminderMinutes: app.settings.updateReminderMinutes };
-  return async (job: Job): Promise<void> => {
-    const incidentId = String(job.payload.incidentId ?? '');
+  return async ({ incidentId }: { incidentId: string }): Promise<void> => {
     const incident = await loadSnapshot(app.db, incidentId);
     if (!incident) return;
     const state = await readReminderState(app.db, incidentId);
@@ -70,7 +70,7 @@ export function createReminderHandler(deps: ReminderDeps) {
     const now = app.clock.now();
     if (!due) return;
     if (due.at > now) {
-      await scheduleJob(app.db, { kind: REMINDER_JOB, key: reminderJobKey(incidentId), runAt: due.at, payload: { incidentId } });
+      await enqueueJob(app.db, REMINDER_JOB, { incidentId }, { key: reminderJobKey(incidentId), runAt: due.at });
       return;
     }
     await postReminder(deps, incident, due, now);
@@ -118,7 +118,7 @@ export async function reconcileReminders(app: AppContext): Promise<number> {
     const [job] = await app.db
       .select({ runAt: t.scheduledJob.runAt, state: t.scheduledJob.state })
       .from(t.scheduledJob)
-      .where(and(eq(t.scheduledJob.key, reminderJobKey(id)), eq(t.scheduledJob.kind, REMINDER_JOB)));
+      .where(and(eq(t.scheduledJob.key, reminderJobKey(id)), eq(t.scheduledJob.kind, REMINDER_JOB.name)));
     const current = job?.state === 'pending' ? job.runAt.getTime() : undefined;
     if (due?.at.getTime() === current) continue;
     if (!due && current === undefined) continue;

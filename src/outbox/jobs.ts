@@ -37,6 +37,8 @@ export interface ScheduleJobInput {
   key: string;
   runAt: Date;
   payload?: Record<string, unknown>;
+  /** The payload schema's version (a typed job type's `version`); 1 by default. */
+  payloadVersion?: number;
 }
 
 /** A job as its handler sees it. */
@@ -46,8 +48,17 @@ export interface Job {
   key: string;
   runAt: Date;
   payload: Record<string, unknown>;
+  payloadVersion: number;
   /** 1 on the first run. */
   attempt: number;
+}
+
+/** A failure that will not pass (an unreadable payload, a refusal for good): the job is dead at once, not retried. */
+export class TerminalJobError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TerminalJobError';
+  }
 }
 
 export type JobHandler = (job: Job, deps: { db: Db }) => Promise<void>;
@@ -55,6 +66,7 @@ export type JobHandler = (job: Job, deps: { db: Db }) => Promise<void>;
 /** Schedules (or reschedules) the job named `key`, in the caller's transaction. */
 export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promise<void> {
   const payload = input.payload ?? {};
+  const payloadVersion = input.payloadVersion ?? 1;
   await tx
     .insert(t.scheduledJob)
     .values({
@@ -63,6 +75,7 @@ export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promis
       key: input.key,
       runAt: input.runAt,
       payload,
+      payloadVersion,
       state: 'pending',
       createdAt: sql`now()`,
       updatedAt: sql`now()`,
@@ -73,6 +86,7 @@ export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promis
         kind: input.kind,
         runAt: input.runAt,
         payload,
+        payloadVersion,
         state: 'pending',
         attempts: 0,
         leasedUntil: null,
@@ -103,6 +117,10 @@ export interface JobWorkerOptions {
   batchSize?: number;
   intervalMs?: number;
   backoff?: BackoffPolicy;
+  /** A kind's own retry policy, where it has one; `backoff` otherwise. */
+  backoffFor?: (kind: string) => BackoffPolicy | undefined;
+  /** Jobs of one claimed batch run at once (each job is claimed by one run only); 1 by default. */
+  concurrency?: number;
   onError?: (e: unknown, job?: Job) => void;
   onDead?: (job: Job, error: string) => void;
   random?: () => number;
@@ -115,12 +133,13 @@ export interface JobWorker extends PollLoop {
 
 /** A worker running due jobs of the kinds it has handlers for. */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
-  const kinds = Object.keys(options.handlers);
   const leaseMs = options.leaseMs ?? 60_000;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const onError = options.onError ?? (() => {});
 
   const claim = async (): Promise<(Job & { version: number })[]> => {
+    // Read per claim: a job runner's handlers are registered after the worker is made.
+    const kinds = Object.keys(options.handlers);
     if (kinds.length === 0) return [];
     const now = options.clock.now();
     const j = t.scheduledJob;
@@ -143,7 +162,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       .set({ leasedUntil: new Date(now.getTime() + leaseMs), claimedBy: PROCESS_WORKER_ID, attempts: sql`${j.attempts} + 1`, updatedAt: sql`now()` })
       .where(inArray(j.id, due))
       .returning();
-    return rows.map((r) => ({ id: r.id, kind: r.kind, key: r.key, runAt: r.runAt, payload: r.payload, attempt: r.attempts, version: r.version }));
+    return rows.map((r) => ({ id: r.id, kind: r.kind, key: r.key, runAt: r.runAt, payload: r.payload, payloadVersion: r.payloadVersion, attempt: r.attempts, version: r.version }));
   };
 
   const finish = async (job: Job & { version: number }, error?: unknown) => {
@@ -154,7 +173,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    if (job.attempt >= backoff.maxAttempts) {
+    const policy = options.backoffFor?.(job.kind) ?? backoff;
+    if (job.attempt >= policy.maxAttempts || error instanceof TerminalJobError) {
       const dead = await options.db
         .update(j)
         .set({ state: 'dead', leasedUntil: null, claimedBy: null, lastError: message, updatedAt: sql`now()` })
@@ -163,26 +183,32 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       if (dead.length > 0) options.onDead?.(job, message);
       return;
     }
-    const delay = retryDelay(job.attempt, backoff, retryAfterOf(error), options.random);
+    const delay = retryDelay(job.attempt, policy, retryAfterOf(error), options.random);
     await options.db
       .update(j)
       .set({ runAt: new Date(options.clock.now().getTime() + delay), leasedUntil: null, claimedBy: null, lastError: message, updatedAt: sql`now()` })
       .where(mine);
   };
 
+  const runOne = async (job: Job & { version: number }) => {
+    const handler = options.handlers[job.kind]!;
+    let failure: unknown;
+    try {
+      await handler(job, { db: options.db });
+    } catch (e) {
+      failure = e ?? new Error('handler failed');
+      onError(e, job);
+    }
+    await finish(job, failure);
+  };
+
   const runDue = async (): Promise<number> => {
     const jobs = await claim();
-    for (const job of jobs) {
-      const handler = options.handlers[job.kind]!;
-      let failure: unknown;
-      try {
-        await handler(job, { db: options.db });
-      } catch (e) {
-        failure = e ?? new Error('handler failed');
-        onError(e, job);
-      }
-      await finish(job, failure);
-    }
+    let next = 0;
+    const lane = async () => {
+      while (next < jobs.length) await runOne(jobs[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, jobs.length)) }, lane));
     return jobs.length;
   };
 

@@ -2,9 +2,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeStatus } from '../../src/app/change-status.ts';
 import { changeSeverity } from '../../src/app/change-severity.ts';
-import { createLogger } from '../../src/logger.ts';
 import { announceStatusChanges, armDigest, DEFAULT_DIGEST_CRON, DIGEST_JOB, nextDigestAt, postDigest } from '../../src/manager/digest.ts';
-import { createJobWorker } from '../../src/outbox/jobs.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createJobRunner } from '../../src/outbox/job-runner.ts';
 import * as t from '../../src/db/schema.ts';
 import { declare, makeContext, metaOf, MINUTE, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
@@ -56,15 +56,10 @@ describeDb('digests in the incidents channel', () => {
     const { ctx, clock } = makeContext(database.db, {}, new Date('2021-02-26T07:00:00+09:00'));
     const platform = new RecordingPlatform(testI18n(), clock);
     expect(await armDigest(ctx, DEFAULT_DIGEST_CRON)).toEqual(new Date('2021-02-26T09:00:00+09:00'));
-    const worker = createJobWorker({
-      db: database.db,
-      clock,
-      handlers: {
-        [DIGEST_JOB]: async () => {
-          await postDigest(ctx, testI18n(), platform);
-          await armDigest(ctx, DEFAULT_DIGEST_CRON);
-        },
-      },
+    const worker = createJobRunner({ db: database.db, clock, logger: createLogger({ level: 'silent' }) });
+    worker.register(DIGEST_JOB, async () => {
+      await postDigest(ctx, testI18n(), platform);
+      await armDigest(ctx, DEFAULT_DIGEST_CRON);
     });
     clock.set('2021-02-26T08:59:00+09:00');
     await worker.drain();
@@ -72,7 +67,7 @@ describeDb('digests in the incidents channel', () => {
     clock.set('2021-02-26T09:00:30+09:00');
     await worker.drain();
     expect(platform.announcements).toHaveLength(1);
-    const [job] = await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.kind, DIGEST_JOB));
+    const [job] = await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.kind, DIGEST_JOB.name));
     expect(job).toMatchObject({ state: 'pending', runAt: new Date('2021-03-01T09:00:00+09:00') });
   });
 

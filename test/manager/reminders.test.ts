@@ -16,7 +16,7 @@ import { createMetrics } from '../../src/metrics.ts';
 import { openRuntime } from '../../src/runtime.ts';
 import { createReminderHandler, REMINDER_JOB, reconcileReminders, reminderJobKey } from '../../src/manager/reminder-jobs.ts';
 import { snoozeReminders } from '../../src/manager/snooze.ts';
-import { createJobWorker } from '../../src/outbox/jobs.ts';
+import { createJobRunner } from '../../src/outbox/job-runner.ts';
 import * as t from '../../src/db/schema.ts';
 import { declare, makeContext, metaOf, MINUTE, person, snapshot, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
@@ -72,7 +72,11 @@ async function setup(options: { visibility?: 'public' | 'private' } = {}) {
   const commander = person('Aiko');
   const { incidentId } = await declare(ctx, commander, { visibility: options.visibility ?? 'public' });
   const channel = (await ensureIncidentChannel({ app: ctx, i18n: testI18n(), platform, logger }, incidentId, commander, [commander.id]))!;
-  const worker = () => createJobWorker({ db: database.db, clock, handlers: { [REMINDER_JOB]: createReminderHandler({ app: ctx, i18n: testI18n(), logger, platform }) } });
+  const worker = () => {
+    const runner = createJobRunner({ db: database.db, clock, logger });
+    runner.register(REMINDER_JOB, createReminderHandler({ app: ctx, i18n: testI18n(), logger, platform }));
+    return runner;
+  };
   const reminders = () => platform.textsIn(channel.channelId);
   /** One scan and one run of due jobs at `minutes` after declaring, as the server part does. */
   const tick = async (minutes: number, w = worker()) => {
@@ -94,7 +98,7 @@ describeDb('reminders on the durable queue', () => {
     const s = await setup();
     await s.tick(0);
     const [job] = await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.key, reminderJobKey(s.incidentId)));
-    expect(job).toMatchObject({ kind: REMINDER_JOB, state: 'pending', runAt: at(10) });
+    expect(job).toMatchObject({ kind: REMINDER_JOB.name, state: 'pending', runAt: at(10) });
   });
 
   it('nudges when no public update went out 10 minutes after declaring, not before', async () => {
@@ -179,8 +183,8 @@ describeDb('reminders on the durable queue', () => {
 
   it('reminds through every platform registered on the runtime, not only Slack', async () => {
     const s = await setup();
-    const runtime = await openRuntime(loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), { database, clock: s.clock, i18n: testI18n() });
-    const part = createManagerPart({ runtime, logger, metrics: createMetrics() }, { scanMs: 5, jobPollMs: 5 });
+    const runtime = await openRuntime(loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' }), { database, clock: s.clock, i18n: testI18n(), jobPollMs: 5 });
+    const part = createManagerPart({ runtime, logger, metrics: createMetrics() }, { scanMs: 5 });
     // Registered after the part was built, as a Teams or console platform would be: looked up when posting.
     runtime.chat!.register(s.platform);
     expect(s.platform.platform).not.toBe('slack');

@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
-import { scheduleJob } from '../../outbox/jobs.ts';
+import { z } from 'zod';
+import { defineJob, enqueueJob } from '../../outbox/job-runner.ts';
 import { type ConversationParts, findByConversationId, findIncidentConversation, rowValues, type TeamsConversation } from './conversation-store.ts';
 
 /**
@@ -11,14 +12,14 @@ import { type ConversationParts, findByConversationId, findIncidentConversation,
  * later by the Teams worker (`teams-worker.ts`). Nothing here talks to Teams.
  */
 
-/** The job kind that sends a conversation's queue: one job per conversation, so its messages keep their order. */
-export const TEAMS_FLUSH_JOB = 'teams.flush';
+/** Sends a conversation's queue: one job per conversation, so its messages keep their order. */
+export const TEAMS_FLUSH = defineJob({ name: 'teams.flush', version: 1, payload: z.object({ conversation: z.uuid() }) });
 
 const flushKey = (conversationRowId: string) => `teams:${conversationRowId}`;
 
 /** (Re-)arms the conversation's send job; scheduling a running one makes it run again once done. */
 export async function scheduleFlush(tx: Executor, conversationRowId: string, at: Date): Promise<void> {
-  await scheduleJob(tx, { kind: TEAMS_FLUSH_JOB, key: flushKey(conversationRowId), runAt: at, payload: { conversation: conversationRowId } });
+  await enqueueJob(tx, TEAMS_FLUSH, { conversation: conversationRowId }, { key: flushKey(conversationRowId), runAt: at });
 }
 
 /** A personal or group chat already hosting an incident: it has no threads to give a second one. */

@@ -15,8 +15,6 @@ export interface TeamsPartOptions extends TeamsAuthOverrides {
   graphAgent?: Agent;
   /** Serve Teams even without `MicrosoftAppId` (unauthenticated: local tests, the Agents Playground). */
   enableWithoutAppId?: boolean;
-  /** How often the Teams worker looks for due sends when nothing kicked it; 1 s by default. */
-  workerPollMs?: number;
 }
 
 /**
@@ -49,7 +47,7 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
         : undefined;
     if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId: incidents open as threads');
     const connector = new TeamsConnector({ auth, appId: teams.appId ?? '' });
-    const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, ...(options.workerPollMs ? { intervalMs: options.workerPollMs } : {}) });
+    const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, jobs: runtime.jobs });
     const bot = new TeamsBot({ app, i18n, logger: log, metrics, graphTeamId: graph?.teamId, incidentsChannel });
     const handler = processNodeRequest(adapter, bot.onTurn, log);
     // Publishing, reminders and digests post through this one; it queues and wakes the worker.

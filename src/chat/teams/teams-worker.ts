@@ -7,16 +7,15 @@ import * as t from '../../db/schema.ts';
 import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from '../../outbox/backoff.ts';
-import { createJobWorker } from '../../outbox/jobs.ts';
+import type { JobRunner } from '../../outbox/job-runner.ts';
 import { PROCESS_WORKER_ID } from '../../outbox/liveness.ts';
-import { createPollLoop } from '../../outbox/loop.ts';
 import { teamRenderContext } from '../incident-channel.ts';
 import { renderHeader } from '../render.ts';
 import { messageActivity } from './cards.ts';
 import { ConnectorError, type TeamsConnector } from './connector-client.ts';
 import { findConversationRow, locationOf, type TeamsConversation } from './conversation-store.ts';
 import { GraphError, type GraphClient } from './graph-client.ts';
-import { scheduleFlush, TEAMS_FLUSH_JOB } from './teams-outbox.ts';
+import { scheduleFlush, TEAMS_FLUSH } from './teams-outbox.ts';
 
 export interface TeamsWorkerDeps {
   app: AppContext;
@@ -25,15 +24,15 @@ export interface TeamsWorkerDeps {
   /** Graph channel creation (`TEAMS_TEAM_ID`); rows planned with Graph fail without it. */
   graph?: { client: GraphClient; teamId: string } | undefined;
   logger: Logger;
-  /** How often due sends are looked for when nothing kicked the worker; 1 s by default. */
-  intervalMs?: number;
+  /** The process's job runner: the send job runs there, beside every other job. */
+  jobs: JobRunner;
   /** How long one process holds a conversation while it sends there. */
   leaseMs?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
 }
 
-/** The Teams sender: a poll loop over the job queue, kicked after every turn so posts go out at once. */
+/** The Teams sender: the send job on the process's job runner, kicked after every turn so posts go out at once. */
 export interface TeamsWorker {
   start(): void;
   stop(): Promise<void>;
@@ -69,51 +68,13 @@ function isTerminal(e: unknown): boolean {
 }
 
 export function createTeamsWorker(deps: TeamsWorkerDeps): TeamsWorker {
-  const { app, logger } = deps;
-  const jobs = createJobWorker({
-    db: app.db,
-    clock: app.clock,
-    handlers: { [TEAMS_FLUSH_JOB]: (job) => flush(deps, String(job.payload.conversation ?? ''), job.attempt) },
-    // The job's lease and the conversation's are the same length: whoever holds one holds both.
-    leaseMs: deps.leaseMs ?? LEASE_MS,
-    ...(deps.backoff ? { backoff: deps.backoff } : {}),
-    ...(deps.random ? { random: deps.random } : {}),
-    onError: (e, job) => logger.warn({ err: e, job: job?.key }, 'teams send failed; will retry'),
-    onDead: (job, error) => logger.error({ job: job.key, error }, 'teams send gave up'),
-  });
-  // One run at a time in this process: the poll loop, kicks and drains take turns, so this
-  // process never sends in one conversation twice at once (other processes: the lease).
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = chain.then(work, work);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-  const untilIdle = async () => {
-    while ((await jobs.runDue()) > 0) {
-      // keep going while sends are due
-    }
-  };
-  let kicked = false;
-  const loop = createPollLoop(() => serial(() => jobs.runDue()), {
-    intervalMs: deps.intervalMs ?? 1_000,
-    onError: (e) => logger.warn({ err: e }, 'teams worker error'),
-  });
+  const { jobs } = deps;
+  jobs.register(TEAMS_FLUSH, (payload, job) => flush(deps, payload.conversation, job.attempt));
   return {
-    start: () => loop.start(),
-    async stop() {
-      await loop.stop();
-      await chain;
-    },
-    kick() {
-      if (kicked) return;
-      kicked = true;
-      void serial(async () => {
-        kicked = false;
-        await untilIdle();
-      }).catch((e: unknown) => logger.warn({ err: e }, 'teams worker error'));
-    },
-    drain: () => serial(untilIdle),
+    start: () => jobs.start(),
+    stop: () => jobs.stop(),
+    kick: () => jobs.kick(),
+    drain: () => jobs.drain(),
   };
 }
 

@@ -8,7 +8,7 @@ import * as t from '../../../src/db/schema.ts';
 import { createHttpServer } from '../../../src/http.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createMetrics } from '../../../src/metrics.ts';
-import type { Runtime } from '../../../src/runtime.ts';
+import { createRuntime, type Runtime } from '../../../src/runtime.ts';
 import { makeContext, testI18n } from '../../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
 import { FakeSlack } from '../../helpers/slack/fake-slack.ts';
@@ -65,7 +65,7 @@ function runtime(): Runtime {
     TEAM_TIME_ZONE: 'Asia/Tokyo',
   });
   const { ctx } = makeContext(database.db, { publicUrl: PUBLIC_URL });
-  return { config, database, i18n: testI18n(), app: ctx, close: async () => {} };
+  return createRuntime(config, database, { app: ctx });
 }
 
 /** Starts one process's Bolt app; resolves once Slack's hello has arrived. */

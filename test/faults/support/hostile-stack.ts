@@ -165,7 +165,7 @@ export async function startHostileStack(database: TestDatabase, options: Hostile
       while (Date.now() < deadline) {
         await worker.drain();
         await teamsWorker?.drain?.();
-        await slack.context.afterAck.drain();
+        await slack.context.inbox.drain();
         if (activity() === seen) return;
         seen = activity();
         await new Promise((resolve) => setTimeout(resolve, quietMs));
@@ -178,7 +178,7 @@ export async function startHostileStack(database: TestDatabase, options: Hostile
         body: request.body,
       });
       const body = await res.text();
-      await slack.context.afterAck.drain();
+      await slack.context.inbox.drain();
       return { status: res.status, body };
     },
     async postTeams(activity, headers = {}) {

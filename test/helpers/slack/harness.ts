@@ -77,7 +77,7 @@ export async function startSlackHarness(database: Database, options: Partial<Fak
       const body = await res.text();
       // The listener registers its work right after acking; let it get there before draining.
       await new Promise((resolve) => setImmediate(resolve));
-      await slack.context.afterAck.drain();
+      await slack.context.inbox.drain();
       return { status: res.status, body };
     },
     async close() {
