@@ -16,6 +16,14 @@ CREATE TABLE "inbox" (
 	CONSTRAINT "inbox_state_check" CHECK ("inbox"."state" in ('pending', 'done', 'dead'))
 );
 --> statement-breakpoint
+CREATE TABLE "sent_message" (
+	"key" text PRIMARY KEY NOT NULL,
+	"platform" text NOT NULL,
+	"channel_id" text NOT NULL,
+	"message_id" text NOT NULL,
+	"sent_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "worker" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"lock_key" integer NOT NULL,

@@ -587,3 +587,17 @@ export const worker = pgTable('worker', {
   startedAt: ts('started_at').notNull(),
   heartbeatAt: ts('heartbeat_at').notNull(),
 });
+
+/**
+ * A chat message posted while processing one stored request, by its key (the request's
+ * delivery key and the message's place among its replies). A request processed again after
+ * a crash finds the message it already posted here and does not post it twice; only a
+ * crash between the platform accepting a post and this row being written repeats one.
+ */
+export const sentMessage = pgTable('sent_message', {
+  key: text('key').primaryKey(),
+  platform: text('platform').notNull(),
+  channelId: text('channel_id').notNull(),
+  messageId: text('message_id').notNull(),
+  sentAt: ts('sent_at').notNull(),
+});
