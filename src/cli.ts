@@ -49,7 +49,7 @@ program
     const config = configOrExit();
     const logger = createLogger({ level: config.logLevel });
     const server = await startServer(config, logger).catch(fail);
-    stopOnSignals(server.stop, logger);
+    stopOnSignals(server, config.shutdownGraceSeconds * 1000, logger);
   });
 
 program

@@ -85,6 +85,7 @@ const Env = z
     COMPONENTS_FILE: optionalString,
     ADMIN_TOKEN: optionalString,
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
   });
 
 type Env = z.infer<typeof Env>;
@@ -138,6 +139,8 @@ export interface Config {
   adminToken: string | undefined;
   /** Reverse proxies in front whose X-Forwarded-For entries are believed (TRUST_PROXY_HOPS); 0: the socket's address. */
   trustProxyHops: number;
+  /** How long SIGTERM/SIGINT lets running work finish before the process exits anyway (SHUTDOWN_GRACE_SECONDS). */
+  shutdownGraceSeconds: number;
 }
 
 /** Invalid settings: one line per problem, secrets never included. */
@@ -223,6 +226,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
     digestCron: env.DIGEST_CRON,
     adminToken: env.ADMIN_TOKEN,
     trustProxyHops: env.TRUST_PROXY_HOPS,
+    shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
   };
 }
 

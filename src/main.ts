@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import type { Config } from './config.ts';
 import { DatabaseLockedError } from './db/client.ts';
 import { createHttpServer, type HttpServer } from './http.ts';
@@ -30,7 +31,7 @@ export interface Server {
   port: number;
   /** The parts built, in start order. */
   parts: readonly ServerPart[];
-  /** What has not stopped yet ('http' and part names), for a shutdown that runs out of time. */
+  /** What has not stopped yet ('http', part names, 'database'), for a shutdown that runs out of time. */
   running(): string[];
   /** Stops taking requests, stops the parts in reverse order, then closes the runtime; safe to call twice. */
   stop(): Promise<void>;
@@ -79,9 +80,11 @@ export async function buildServer(runtime: Runtime, overrides: ServerOverrides =
     routes: (app) => {
       for (const part of parts) part.routes?.(app);
     },
+    // Keep-alive and slow connections are cut once the grace is over, so close() always ends.
+    shutdownTimeoutMs: config.shutdownGraceSeconds * 1000,
   });
   const started: ServerPart[] = [];
-  const running = new Set<string>();
+  const running = new Set<string>(['database']);
   const stopParts = async () => {
     for (const part of started.reverse()) {
       await part.stop?.().catch((e: unknown) => logger.error({ err: e, part: part.name }, 'stop failed'));
@@ -109,28 +112,69 @@ export async function buildServer(runtime: Runtime, overrides: ServerOverrides =
       running.delete('http');
       await stopParts();
       await runtime.close();
+      running.delete('database');
       logger.info('tsuiki stopped');
     })());
   return { runtime, http, port, parts, running: () => [...running], stop };
 }
 
-/** Stops gracefully on SIGTERM/SIGINT: in-flight requests finish, the database closes cleanly. */
-export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) return;
-    signalled = true;
-    logger.info({ signal }, 'shutting down');
-    stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
+/** How a bounded stop ended. */
+export type StopOutcome = 'stopped' | 'failed' | 'timed out';
+
+/**
+ * Runs `stop` for at most `graceMs` and says how it ended: 'stopped', 'failed' (logged), or
+ * 'timed out' — logged as a warning naming what `running()` still lists; the stop is then left
+ * to itself and never waited for.
+ */
+export async function boundedStop(stop: () => Promise<void>, graceMs: number, logger: Logger, running: () => string[] = () => []): Promise<StopOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<StopOutcome>((resolve) => {
+    timer = setTimeout(() => resolve('timed out'), graceMs);
+  });
+  const finished = Promise.resolve()
+    .then(stop)
+    .then(
+      (): StopOutcome => 'stopped',
+      (e: unknown): StopOutcome => {
         logger.error({ err: e }, 'shutdown failed');
-        process.exit(1);
+        return 'failed';
       },
     );
+  const outcome = await Promise.race([finished, graceOver]);
+  clearTimeout(timer);
+  if (outcome === 'timed out') {
+    logger.warn({ graceSeconds: graceMs / 1000, running: running() }, 'shutdown grace is over: exiting with work still running');
+  }
+  return outcome;
+}
+
+/** Where {@link stopOnSignals} hears signals and how it exits: the process's own unless a test passes others. */
+export interface SignalHooks {
+  signals?: { on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown };
+  exit?: (code: number) => void;
+}
+
+/**
+ * On SIGTERM or SIGINT the server stops taking work and running work may finish for at most
+ * `graceMs`; the process then exits 0 even if something is still running (1 if stopping
+ * failed). A second signal exits at once, with 128 + its number as a shell reports it.
+ */
+export function stopOnSignals(server: Pick<Server, 'stop' | 'running'>, graceMs: number, logger: Logger, hooks: SignalHooks = {}): void {
+  const exit = hooks.exit ?? ((code: number) => process.exit(code));
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal, running: server.running() }, 'second signal: exiting at once');
+      exit(128 + (osConstants.signals[signal] ?? 0));
+      return;
+    }
+    stopping = true;
+    logger.info({ signal, graceSeconds: graceMs / 1000 }, 'shutting down');
+    void boundedStop(() => server.stop(), graceMs, logger, () => server.running()).then((outcome) => exit(outcome === 'failed' ? 1 : 0));
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const signals = hooks.signals ?? process;
+  signals.on('SIGTERM', onSignal);
+  signals.on('SIGINT', onSignal);
 }
 
 /** A start-up failure as one clear line for the terminal. */

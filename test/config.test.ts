@@ -25,7 +25,15 @@ describe('loadConfig', () => {
       updateReminderMinutes: 30,
       upstreamPollSeconds: 60,
       publicUrl: 'http://localhost:3000',
+      shutdownGraceSeconds: 10,
     });
+  });
+
+  it.each([
+    ['0', 0],
+    ['45', 45],
+  ])('reads SHUTDOWN_GRACE_SECONDS=%s as %d seconds', (value, seconds) => {
+    expect(loadConfig({ SHUTDOWN_GRACE_SECONDS: value }).shutdownGraceSeconds).toBe(seconds);
   });
 
   it('reads TIME_ZONES and TEAM_TIME_ZONE', () => {
@@ -53,6 +61,9 @@ describe('loadConfig', () => {
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, /^SLACK_SIGNING_SECRET is required/],
     [{ MicrosoftAppType: 'SingleTenant' }, /^MicrosoftAppTenantId is required/],
     [{ UPDATE_REMINDER_MINUTES: '0' }, /^UPDATE_REMINDER_MINUTES /],
+    [{ SHUTDOWN_GRACE_SECONDS: '-1' }, /^SHUTDOWN_GRACE_SECONDS Too small: expected number to be >=0/],
+    [{ SHUTDOWN_GRACE_SECONDS: '2.5' }, /^SHUTDOWN_GRACE_SECONDS .*expected int/],
+    [{ SHUTDOWN_GRACE_SECONDS: 'soon' }, /^SHUTDOWN_GRACE_SECONDS /],
   ])('rejects %o with one clear line per problem', (env, pattern) => {
     const found = problems(env as Record<string, string>);
     expect(found.length).toBeGreaterThanOrEqual(1);

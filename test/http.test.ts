@@ -1,3 +1,4 @@
+import { Agent, get } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer, nodeHandler, type HttpServer, type HttpServerDeps } from '../src/http.ts';
@@ -250,6 +251,23 @@ describe('close', () => {
     await started.promise;
     await server.close();
     await expect(stuck).rejects.toThrow();
+  });
+
+  it('does not wait for idle keep-alive connections', async () => {
+    const { server, base } = await start({ shutdownTimeoutMs: 60_000 });
+    const agent = new Agent({ keepAlive: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        get(`${base}/healthz`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+      const began = performance.now();
+      await server.close();
+      expect(performance.now() - began).toBeLessThan(1_000);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('can be called twice, and before listening', async () => {
