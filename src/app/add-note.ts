@@ -1,6 +1,8 @@
 import { DomainError } from '../core/errors.ts';
 import { MAX_TEXT_LENGTH } from '../core/model.ts';
-import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
+import { assertNotBeforeIncident } from '../core/time.ts';
+import { impactStart } from '../core/timeline.ts';
+import { actorZone, type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
 import { addResponder, appendEntry, occurredAt, touchIncident } from './writes.ts';
 
@@ -17,7 +19,7 @@ export async function addNote(
   ctx: AppContext,
   meta: CommandMeta,
   incidentId: string,
-  input: { text: string; at?: Date },
+  input: { text: string; at?: Date; bareClock?: boolean },
 ): Promise<CommandResult<NoteAdded>> {
   const text = input.text.trim();
   if (!text) throw new DomainError('missing_argument', { argument: 'text' }, 'update');
@@ -25,6 +27,11 @@ export async function addNote(
   return runWrite(ctx, meta, 'update', incidentId, async (tx, now) => {
     const incident = await loadForActor(tx, incidentId, meta, { write: true });
     const at = occurredAt(input.at, now, 'update');
+    try {
+      if (input.at) assertNotBeforeIncident({ at, bareClock: input.bareClock ?? false }, impactStart(incident), actorZone(ctx, meta.actor));
+    } catch (e) {
+      throw e instanceof DomainError ? e.withVerb('update') : e;
+    }
     await appendEntry(tx, ctx, incidentId, {
       kind: 'note',
       actor: meta.actor,

@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { DomainError } from '../core/errors.ts';
 import type { SettableStatus } from '../core/model.ts';
-import { assertTransition } from '../core/timeline.ts';
+import { assertNotBeforeIncident } from '../core/time.ts';
+import { assertNotOvertaken, assertTransition, impactStart } from '../core/timeline.ts';
 import * as t from '../db/schema.ts';
-import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
+import { actorZone, type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
 import { createPublicUpdate, type UpdateDrafted } from './public-updates.ts';
 import { addResponder, appendEntry, occurredAt, refreshStatus, setMoment } from './writes.ts';
@@ -25,7 +26,7 @@ export async function changeStatus(
   ctx: AppContext,
   meta: CommandMeta,
   incidentId: string,
-  input: { status: SettableStatus; at?: Date; publicText?: string },
+  input: { status: SettableStatus; at?: Date; bareClock?: boolean; publicText?: string },
 ): Promise<CommandResult<StatusChanged>> {
   return runWrite(ctx, meta, 'status', incidentId, async (tx, now) => {
     const incident = await loadForActor(tx, incidentId, meta, { write: true, requireResponder: Boolean(input.publicText) });
@@ -35,6 +36,14 @@ export async function changeStatus(
       throw e instanceof DomainError ? e.withVerb('status') : e;
     }
     const at = occurredAt(input.at, now, 'status');
+    try {
+      if (input.at) assertNotBeforeIncident({ at, bareClock: input.bareClock ?? false }, impactStart(incident), actorZone(ctx, meta.actor));
+      // Refused, not recorded as a no-op: a later change would keep its status, and a public
+      // update drafted here would announce a status the incident does not have.
+      assertNotOvertaken(incident.entries, at);
+    } catch (e) {
+      throw e instanceof DomainError ? e.withVerb('status') : e;
+    }
     await appendEntry(tx, ctx, incidentId, {
       kind: 'status',
       actor: meta.actor,

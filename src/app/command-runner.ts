@@ -8,6 +8,11 @@ import { loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { AppContext } from './context.ts';
 
+/** The zone a person's typed times are read in: their own, else the team's. */
+export function actorZone(ctx: Pick<AppContext, 'settings'>, actor: Actor): string {
+  return actor.timeZone ?? ctx.settings.teamTimeZone;
+}
+
 /** Who asks, from where, and under which retry key. */
 export interface CommandMeta {
   actor: Actor;
@@ -110,7 +115,7 @@ export async function loadForActor(
   tx: Tx | AppContext['db'],
   incidentId: string,
   meta: CommandMeta,
-  options: { write: boolean; requireResponder?: boolean },
+  options: { write: boolean; requireResponder?: boolean; allowClosed?: boolean },
 ): Promise<IncidentSnapshot> {
   // Writers lock the row first, so two concurrent commands on one incident see each other's writes.
   if (options.write) await tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for('update');
@@ -121,6 +126,7 @@ export async function loadForActor(
     throw new DomainError('incident_not_found', { ref: `INC-${incident.number}` });
   }
   if (options.requireResponder && !responder) throw new DomainError('not_responder', { ref: `INC-${incident.number}` });
-  if (options.write && incident.status === 'closed') throw new DomainError('incident_closed', { ref: `INC-${incident.number}` });
+  // `reopen` and a final `publish` act on a closed incident on purpose; every other write is refused.
+  if (options.write && !options.allowClosed && incident.status === 'closed') throw new DomainError('incident_closed', { ref: `INC-${incident.number}` });
   return incident;
 }

@@ -17,9 +17,11 @@ export async function draftPublicUpdate(
   input: { text: string },
 ): Promise<CommandResult<PublicUpdateCreated>> {
   return runWrite(ctx, meta, 'publish', incidentId, async (tx, now) => {
-    const incident = await loadForActor(tx, incidentId, meta, { write: true, requireResponder: true });
-    const drafted = await createPublicUpdate(tx, ctx, incident, { status: incident.status, body: input.text, actor: meta.actor, now });
+    // After close a final public word is still allowed, without reopening; it reads as resolved.
+    const incident = await loadForActor(tx, incidentId, meta, { write: true, requireResponder: true, allowClosed: true });
+    const status = incident.status === 'closed' ? 'resolved' : incident.status;
+    const drafted = await createPublicUpdate(tx, ctx, incident, { status, body: input.text, actor: meta.actor, now });
     await addResponder(tx, incidentId, meta.actor, now);
-    return { ...drafted, incidentId, number: incident.number, status: incident.status };
+    return { ...drafted, incidentId, number: incident.number, status };
   });
 }

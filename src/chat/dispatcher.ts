@@ -98,7 +98,7 @@ export class Dispatcher {
     try {
       const parsed = input.command
         ? { command: input.command, incidentNumber: undefined }
-        : parseCommand(input.text, { now: this.deps.app.clock.now(), timeZone: this.deps.app.settings.teamTimeZone });
+        : parseCommand(input.text, { now: this.deps.app.clock.now(), timeZone: this.zoneOf(input.actor) });
       verb = parsed.command.verb;
       const result = await this.execute(parsed.command, parsed.incidentNumber, input);
       this.deps.metrics?.commandsTotal.inc({ verb, platform: this.deps.platform.platform, outcome: 'ok' });
@@ -106,7 +106,7 @@ export class Dispatcher {
     } catch (e) {
       this.deps.metrics?.commandsTotal.inc({ verb, platform: this.deps.platform.platform, outcome: 'error' });
       if (options.retryUnavailable && isDatabaseUnavailable(e)) throw new RetryLaterError(e);
-      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, this.deps.i18n, input.actor.lang, this.deps.logger, this.deps.app.settings.teamTimeZone) }] };
+      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, this.deps.i18n, input.actor.lang, this.deps.logger, this.zoneOf(input.actor)) }] };
     } finally {
       this.deps.metrics?.commandDuration.observe({ verb }, (performance.now() - started) / 1000);
     }
@@ -115,6 +115,11 @@ export class Dispatcher {
   private async resolveIncident(incidentNumber: number | undefined, input: IncomingCommand, verb: string) {
     const { db } = this.deps.app;
     const channelIncidentId = await findIncidentIdByChannel(db, this.deps.platform.platform, input.channelId);
+  /** Times a person types are read in their own zone (Slack profile, Teams client, console --tz), else the team's. */
+  private zoneOf(actor: Actor): string {
+    return actor.timeZone ?? this.deps.app.settings.teamTimeZone;
+  }
+
     let incidentId = channelIncidentId;
     if (incidentNumber !== undefined) {
       incidentId = await findIncidentIdByNumber(db, incidentNumber);
@@ -209,7 +214,7 @@ export class Dispatcher {
       return { replies, incidentId: update.incidentId };
     } catch (e) {
       if (options.retryUnavailable && isDatabaseUnavailable(e)) throw new RetryLaterError(e);
-      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, i18n, lang, this.deps.logger, app.settings.teamTimeZone) }] };
+      return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, i18n, lang, this.deps.logger, this.zoneOf(input.actor)) }] };
     }
   }
 

@@ -41,6 +41,11 @@ function localizeParams(params: Record<string, string | number>, i18n: I18n, lan
   }
   // An instant (future_time) reads in the reader's language and the team's zone, never as raw ISO.
   if (typeof params.at === 'string') out.value = i18n.formatDateTime(new Date(params.at), lang, zone);
+  // Instants of a refused time (before_incident, status_overtaken) read the same way.
+  for (const key of ['meantAt', 'beganAt', 'laterAt'] as const) {
+    const value = params[key];
+    if (typeof value === 'string') out[key] = i18n.formatDateTime(new Date(value), lang, zone);
+  }
   if (typeof params.argument === 'string') out.argument = t(`argument.${params.argument}`, { defaultValue: params.argument });
   return out;
 }

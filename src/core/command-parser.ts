@@ -10,7 +10,7 @@ import {
   type SettableStatus,
   type Severity,
 } from './model.ts';
-import { resolveTimeExpression } from './time.ts';
+import { isBareClock, resolveTimeExpression } from './time.ts';
 
 /** Every word that names a verb, as matched after NFKC and lowercasing; adding an alias is adding a row. */
 export const VERB_ALIASES: Readonly<Record<string, Verb>> = {
@@ -35,6 +35,7 @@ export const VERB_ALIASES: Readonly<Record<string, Verb>> = {
   close: 'close', 終了: 'close', クローズ: 'close',
   postmortem: 'postmortem', 振り返り: 'postmortem', ポストモーテム: 'postmortem',
   follow: 'follow', フォロー: 'follow',
+  reopen: 'reopen', 再開: 'reopen', リオープン: 'reopen',
 };
 
 const STATUS_WORDS: Readonly<Record<string, SettableStatus>> = {
@@ -160,8 +161,8 @@ const PARSERS: Readonly<Record<Verb, VerbParser>> = {
   },
   declare: parseDeclare,
   update: (args, ctx) => {
-    const { at, rest } = takeBackdate(args, ctx);
-    return { verb: 'update', text: requireText(rest.text()), ...(at && { at }) };
+    const { at, bareClock, rest } = takeBackdate(args, ctx);
+    return { verb: 'update', text: requireText(rest.text()), ...(at && { at }), ...(bareClock && { bareClock }) };
   },
   status: (args, ctx) => {
     const word = args.at(0);
@@ -169,9 +170,9 @@ const PARSERS: Readonly<Record<Verb, VerbParser>> = {
     const status = lookup(STATUS_WORDS, word.key);
     // `closed` lands here too: it is reached only through `close`.
     if (!status) throw new DomainError('bad_status', { value: word.raw, allowed: SETTABLE_STATUSES.join(', ') });
-    const { at, rest } = takeBackdate(args.slice(1), ctx);
+    const { at, bareClock, rest } = takeBackdate(args.slice(1), ctx);
     const publicText = limitText(rest.text(), MAX_TEXT_LENGTH);
-    return { verb: 'status', status, ...(publicText && { publicText }), ...(at && { at }) };
+    return { verb: 'status', status, ...(publicText && { publicText }), ...(at && { at }), ...(bareClock && { bareClock }) };
   },
   publish: (args) => ({ verb: 'publish', text: requireText(args.text()) }),
   severity: (args) => {
@@ -228,6 +229,10 @@ const PARSERS: Readonly<Record<Verb, VerbParser>> = {
     return finalText ? { verb: 'close', finalText } : { verb: 'close' };
   },
   postmortem: noArguments('postmortem'),
+  reopen: (args) => {
+    const reason = limitText(args.text(), MAX_TEXT_LENGTH);
+    return reason ? { verb: 'reopen', reason } : { verb: 'reopen' };
+  },
   follow: (args) => {
     const word = args.at(0);
     if (!word) throw new DomainError('missing_argument', { argument: 'url' });
@@ -328,7 +333,8 @@ function parseMoment(verb: SettableMoment, args: Args, ctx: ParseContext): Comma
   const rest = args.at(0) && AT_WORDS.has((args.at(0) as Word).key) ? args.slice(1) : args;
   const expression = rest.text();
   if (!expression) throw new DomainError('missing_argument', { argument: 'time' });
-  return { verb, at: resolveTimeExpression(expression, ctx) };
+  const at = resolveTimeExpression(expression, ctx);
+  return isBareClock(expression) ? { verb, at, bareClock: true } : { verb, at };
 }
 
 /** Own keys only, so words like `constructor` or `__proto__` never match Object.prototype. */
@@ -387,12 +393,14 @@ function timeWordCount(args: Args, i: number): 0 | 1 | 2 {
 }
 
 /** A leading `at TIME` back-dates; `at` followed by something that is not a time stays text. */
-function takeBackdate(args: Args, ctx: ParseContext): { at?: Date; rest: Args } {
+function takeBackdate(args: Args, ctx: ParseContext): { at?: Date; bareClock?: true; rest: Args } {
   const first = args.at(0);
   if (!first || !AT_WORDS.has(first.key)) return { rest: args };
   const count = timeWordCount(args, 1);
   if (count === 0) return { rest: args };
-  return { at: resolveTimeExpression(args.slice(1, 1 + count).text(), ctx), rest: args.slice(1 + count) };
+  const expression = args.slice(1, 1 + count).text();
+  const at = resolveTimeExpression(expression, ctx);
+  return { at, ...(isBareClock(expression) && { bareClock: true as const }), rest: args.slice(1 + count) };
 }
 
 /** A comma-separated list starting at word i, also when spaces follow or precede the commas (`api, console`). */

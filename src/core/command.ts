@@ -23,6 +23,7 @@ export const VERBS = [
   'close',
   'postmortem',
   'follow',
+  'reopen',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -45,6 +46,7 @@ export const INCIDENT_VERBS: readonly Verb[] = [
   'timeline',
   'close',
   'postmortem',
+  'reopen',
 ];
 
 /** What a person asked for, parsed and validated, with every time already resolved to an instant. */
@@ -62,14 +64,18 @@ export type Command =
       started?: Date;
       summary?: string;
     }
-  /** `update` and `note` are the same internal timeline entry; `at` back-dates it. */
-  | { verb: 'update'; text: string; at?: Date }
-  | { verb: 'status'; status: SettableStatus; publicText?: string; at?: Date }
+  /**
+   * `update` and `note` are the same internal timeline entry; `at` back-dates it.
+   * `bareClock` marks a time typed as a bare `HH:MM` (its most recent occurrence), which
+   * the incident's use case refuses when it lands before the incident began.
+   */
+  | { verb: 'update'; text: string; at?: Date; bareClock?: true }
+  | { verb: 'status'; status: SettableStatus; publicText?: string; at?: Date; bareClock?: true }
   | { verb: 'publish'; text: string }
   | { verb: 'severity'; severity: Severity }
   | { verb: 'components'; components: string[]; impact?: Impact }
   | { verb: 'assign'; role: string; user: ChatUserRef }
-  | { verb: SettableMoment; at: Date }
+  | { verb: SettableMoment; at: Date; bareClock?: true }
   | { verb: 'cause'; text: string }
   | { verb: 'action'; text: string; owner?: ChatUserRef }
   | { verb: 'remind'; minutes: number }
@@ -80,7 +86,9 @@ export type Command =
   | { verb: 'list' }
   | { verb: 'close'; finalText?: string }
   | { verb: 'postmortem' }
-  | { verb: 'follow'; url: string };
+  | { verb: 'follow'; url: string }
+  /** Reopens a resolved or closed incident; the reason goes on the timeline. */
+  | { verb: 'reopen'; reason?: string };
 
 /**
  * A person named in a command: a platform mention (`<@U123>` in Slack, `<at>` in Teams,
@@ -99,7 +107,7 @@ export interface ParsedCommand {
   incidentNumber?: number;
 }
 
-/** What the parser needs to resolve times: the moment the command was said and the team's zone. */
+/** What the parser needs to resolve times: the moment the command was said and the zone of the person who typed it. */
 export interface ParseContext {
   now: Date;
   timeZone: string;

@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'bad_argument',
   'bad_time',
   'future_time',
+  'before_incident',
+  'status_overtaken',
   'bad_severity',
   'bad_status',
   'bad_impact',

@@ -86,6 +86,8 @@ export interface Actor {
   name: string;
   /** Language of replies to this actor; one of the configured locales. */
   lang: string;
+  /** IANA zone the person's typed times are read in (Slack profile, Teams client, console `--tz`); absent: TEAM_TIME_ZONE. */
+  timeZone?: string;
 }
 
 /** The incident number as people write it: `INC-42`. */

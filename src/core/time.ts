@@ -141,3 +141,30 @@ function nearestYear(month: number, day: number, now: DateTime, zone: string): n
   }
   return best?.year;
 }
+
+/** Whether a typed time is a bare wall clock (`05:59`, `０５：５９`), the form that means "its most recent occurrence". */
+export function isBareClock(input: string): boolean {
+  return CLOCK.test(input.normalize('NFKC').trim());
+}
+
+/** How a person writes an instant explicitly in `zone`, in the form the parser reads back: `12/6 05:59`. */
+export function explicitForm(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).toFormat('M/d HH:mm');
+}
+
+/**
+ * Refuses a bare `HH:MM` whose most recent occurrence falls before the incident began: said
+ * at 05:10, `05:59` would be yesterday's 05:59, which nobody typing a clock time means. The
+ * error names the date it would have meant and the explicit form that says so on purpose.
+ * Explicit forms (`12/6 05:59`, ISO) are taken as written.
+ */
+export function assertNotBeforeIncident(stated: { at: Date; bareClock?: boolean }, began: Date, zone: string): void {
+  if (!stated.bareClock || stated.at.getTime() >= began.getTime()) return;
+  const explicit = explicitForm(stated.at, zone);
+  throw new DomainError('before_incident', {
+    value: DateTime.fromJSDate(stated.at, { zone }).toFormat('HH:mm'),
+    meantAt: stated.at.toISOString(),
+    beganAt: began.toISOString(),
+    explicit,
+  });
+}

@@ -1,5 +1,5 @@
 import { DomainError } from './errors.ts';
-import type { IncidentSnapshot, TimelineEntry } from './incident.ts';
+import type { AffectedComponent, IncidentSnapshot, TimelineEntry } from './incident.ts';
 import { type KeyMoment, OPEN_STATUSES, type Status } from './model.ts';
 
 /** Orders entries the way people read them: by when it happened, then by when we learned it. */
@@ -39,6 +39,44 @@ export function assertTransition(from: Status, to: Status): void {
   if (from === to) throw new DomainError('same_status', { status: to });
   const allowed = from === 'resolved' ? OPEN_STATUSES : [...OPEN_STATUSES, 'resolved'];
   if (!allowed.includes(to)) throw new DomainError('bad_transition', { from, to });
+}
+
+/**
+ * Refuses a back-dated status change that a later status change already overtakes: it would
+ * be recorded but change nothing, and a public update drafted with it would carry the wrong
+ * status. `at` is when the person says the change happened.
+ */
+export function assertNotOvertaken(entries: readonly TimelineEntry[], at: Date): void {
+  let later: TimelineEntry | undefined;
+  for (const entry of entries) {
+    const status = statusOf(entry);
+    if (status && entry.occurredAt.getTime() > at.getTime() && (!later || compareEntries(entry, later) > 0)) later = entry;
+  }
+  if (later) {
+    throw new DomainError('status_overtaken', { at: at.toISOString(), status: statusOf(later)!, laterAt: later.occurredAt.toISOString() }, 'status');
+  }
+}
+
+/** When impact began as far as the record knows: `started`, else `declared`, else the incident's creation. */
+export function impactStart(incident: Pick<IncidentSnapshot, 'moments' | 'createdAt'>): Date {
+  return incident.moments.started ?? incident.moments.declared ?? incident.createdAt;
+}
+
+/**
+ * The components' impact windows after `started` moves from `oldStart` to `newStart`: a
+ * window that began with the incident moves with it, and none may begin before the incident
+ * did, so history bars, uptime and the postmortem follow the correction. Components added
+ * later (after the new start) keep their own start. Returns only the windows that change.
+ */
+export function movedImpactWindows(
+  components: readonly Pick<AffectedComponent, 'id' | 'since'>[],
+  oldStart: Date,
+  newStart: Date,
+): { id: string; since: Date }[] {
+  return components
+    .filter((c) => c.since.getTime() !== newStart.getTime())
+    .filter((c) => c.since.getTime() === oldStart.getTime() || c.since.getTime() < newStart.getTime())
+    .map((c) => ({ id: c.id, since: newStart }));
 }
 
 /** The intervals a postmortem reports, each measured from the moment impact began. */

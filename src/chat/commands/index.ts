@@ -12,6 +12,7 @@ import { listCommand } from './list.ts';
 import { postmortemCommand } from './postmortem.ts';
 import { publishCommand } from './publish.ts';
 import { remindCommand } from './remind.ts';
+import { reopenCommand } from './reopen.ts';
 import { severityCommand } from './severity.ts';
 import { snoozeCommand } from './snooze.ts';
 import { statusCommand } from './status.ts';
@@ -43,6 +44,7 @@ export const CHAT_COMMANDS = {
   snooze: snoozeCommand,
   close: closeCommand,
   postmortem: postmortemCommand,
+  reopen: reopenCommand,
 } satisfies ChatCommandTable;
 
 /** The definition registered under a verb; throws for a verb nothing handles (a command built outside the parser). */

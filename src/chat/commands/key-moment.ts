@@ -10,7 +10,7 @@ export const keyMomentCommand: ChatCommandDefinition<SettableMoment> = {
   writes: true,
   run: async (ctx, command, incidentId) => {
     const { tr } = ctx;
-    const { outcome, replayed } = await setKeyMoment(ctx.app, ctx.meta, incidentId, { moment: command.verb, at: command.at });
+    const { outcome, replayed } = await setKeyMoment(ctx.app, ctx.meta, incidentId, { moment: command.verb, at: command.at, bareClock: command.bareClock ?? false });
     const moment = tr(`common:moment.${outcome.moment}`);
     return { message: text(tr('reply.momentSet', { ref: formatIncidentRef(outcome.number), moment, time: formatTime(ctx, outcome.at) })), replayed };
   },

@@ -12,11 +12,11 @@ export const statusCommand: ChatCommandDefinition<'status'> = {
     const { tr } = ctx;
     const { outcome: o, replayed } = await changeStatus(ctx.app, ctx.meta, incidentId, {
       status: command.status,
-      ...(command.at ? { at: command.at } : {}),
+      ...(command.at ? { at: command.at, bareClock: command.bareClock ?? false } : {}),
       ...(command.publicText ? { publicText: command.publicText } : {}),
     });
     const names = { from: tr(`common:status.${o.from}`), to: tr(`common:status.${o.to}`), status: tr(`common:status.${o.status}`) };
-    // A back-dated change older than a later one is recorded, but the later one keeps the status.
+    // Receipts stored before back-dated changes were refused may still say it was overtaken.
     const key = o.status === o.to ? 'reply.statusChanged' : 'reply.statusOvertaken';
     const message = text(tr(key, { ref: formatIncidentRef(o.number), time: formatTime(ctx, o.occurredAt), ...names }));
     return { message, replayed, ...(o.update ? { previewUpdateId: o.update.updateId } : {}) };

@@ -9,7 +9,7 @@ export const updateCommand: ChatCommandDefinition<'update'> = {
   scope: 'incident',
   writes: true,
   run: async (ctx, command, incidentId) => {
-    const { outcome, replayed } = await addNote(ctx.app, ctx.meta, incidentId, { text: command.text, ...(command.at ? { at: command.at } : {}) });
+    const { outcome, replayed } = await addNote(ctx.app, ctx.meta, incidentId, { text: command.text, ...(command.at ? { at: command.at, bareClock: command.bareClock ?? false } : {}) });
     const key = outcome.backdated ? 'reply.noteBackdated' : 'reply.noteAdded';
     return { message: text(ctx.tr(key, { ref: formatIncidentRef(outcome.number), time: formatTime(ctx, outcome.occurredAt) })), replayed };
   },
