@@ -19,8 +19,9 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { errorMessage, RetryLaterError } from './errors.ts';
 import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
 import type { NeutralMessage, Reply } from './message.ts';
-import type { ChatPlatform } from './platform.ts';
+import type { ChatFile, ChatPlatform } from './platform.ts';
 import { type RenderContext, renderPreview } from './render.ts';
+import type { PostmortemLinks } from './postmortem-link.ts';
 import type { TimelineLinks } from './timeline-link.ts';
 
 /** A command as any front end receives it. */
@@ -71,6 +72,8 @@ export interface DispatcherDeps {
   metrics?: Metrics;
   /** Signs links to an incident's full timeline, for a `timeline` reply a platform has to cut. */
   timelineLinks?: TimelineLinks | undefined;
+  /** Signs links to an incident's rendered postmortem, for `close` and `postmortem`. */
+  postmortemLinks?: PostmortemLinks | undefined;
 }
 
 /**
@@ -112,14 +115,14 @@ export class Dispatcher {
     }
   }
 
-  private async resolveIncident(incidentNumber: number | undefined, input: IncomingCommand, verb: string) {
-    const { db } = this.deps.app;
-    const channelIncidentId = await findIncidentIdByChannel(db, this.deps.platform.platform, input.channelId);
   /** Times a person types are read in their own zone (Slack profile, Teams client, console --tz), else the team's. */
   private zoneOf(actor: Actor): string {
     return actor.timeZone ?? this.deps.app.settings.teamTimeZone;
   }
 
+  private async resolveIncident(incidentNumber: number | undefined, input: IncomingCommand, verb: string) {
+    const { db } = this.deps.app;
+    const channelIncidentId = await findIncidentIdByChannel(db, this.deps.platform.platform, input.channelId);
     let incidentId = channelIncidentId;
     if (incidentNumber !== undefined) {
       incidentId = await findIncidentIdByNumber(db, incidentNumber);
@@ -146,6 +149,7 @@ export class Dispatcher {
         ...(input.enqueue ? { enqueue: input.enqueue } : {}),
       },
       timelineLinks: this.deps.timelineLinks,
+      postmortemLinks: this.deps.postmortemLinks,
       ensureIncidentChannel: (incidentId) => this.ensureIncidentChannel(incidentId, input.actor),
     };
     // A retry answered from the stored receipt says the first result again, and that it is a retry.
@@ -165,7 +169,9 @@ export class Dispatcher {
     const { incidentId, inIncidentChannel } = await this.resolveIncident(incidentNumber, input, command.verb);
     const reply = await definition.run({ ...ctx, meta: { ...ctx.meta, inIncidentChannel } }, command, incidentId);
     if (!definition.writes) return { replies: [{ visibility: 'ephemeral', message: reply.message }] };
-    const replies = await this.afterWrite(incidentId, inIncidentChannel, answer(reply), lang, reply.previewUpdateId);
+    const replies = await this.afterWrite(incidentId, inIncidentChannel, answer(reply), lang, reply.previewUpdateId, input.idempotencyKey);
+    // A retry answered from the receipt shared them the first time.
+    if (reply.files?.length && !reply.replayed) await this.shareFiles(incidentId, input.channelId, reply.files);
     return { replies, incidentId };
   }
 
@@ -208,7 +214,7 @@ export class Dispatcher {
           ? text(tr('reply.updateAlready', { state: tr(`reply.state.${outcome.state}`) }))
           : text(tr(outcome.state === 'published' ? 'reply.updatePublishedNow' : 'reply.updateCancelled'));
       }
-      const replies = await this.afterWrite(update.incidentId, meta.inIncidentChannel ?? false, message, lang, input.value);
+      const replies = await this.afterWrite(update.incidentId, meta.inIncidentChannel ?? false, message, lang, input.value, input.idempotencyKey);
       // A second press (a double click) changed nothing: only the presser needs to hear it.
       if (unchanged) for (const reply of replies) if (reply.message === message) reply.visibility = 'ephemeral';
       return { replies, incidentId: update.incidentId };
@@ -223,9 +229,9 @@ export class Dispatcher {
    * already committed, so a failure here — chat, or the database going away right after the
    * commit — is logged, never reported as "not recorded": the user still hears the result.
    */
-  private async afterWrite(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string): Promise<Reply[]> {
+  private async afterWrite(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string, requestKey?: string): Promise<Reply[]> {
     try {
-      return await this.showResult(incidentId, inIncidentChannel, message, lang, previewUpdateId);
+      return await this.showResult(incidentId, inIncidentChannel, message, lang, previewUpdateId, requestKey);
     } catch (e) {
       this.deps.logger.warn({ err: e, incidentId }, 'recorded, but could not show the result in the incident channel');
       return [{ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message }];
@@ -233,7 +239,7 @@ export class Dispatcher {
   }
 
   /** What {@link afterWrite} does when nothing fails. */
-  private async showResult(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string): Promise<Reply[]> {
+  private async showResult(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string, requestKey?: string): Promise<Reply[]> {
     const replies: Reply[] = [];
     const { app, platform, logger } = this.deps;
     // After commit, bounded by the translator's timeout: a language that fails stays missing
@@ -257,14 +263,30 @@ export class Dispatcher {
     } else {
       replies.push({ visibility: 'ephemeral', message });
       try {
-        await platform.post(chatRef.channelId, message);
-        if (previewMessage) await platform.post(chatRef.channelId, previewMessage);
+        // Keyed by the request: processed again after a crash, it does not post these twice.
+        await platform.post(chatRef.channelId, message, { key: requestKey && `${requestKey}:result` });
+        if (previewMessage) await platform.post(chatRef.channelId, previewMessage, { key: requestKey && `${requestKey}:preview` });
       } catch (e) {
         logger.warn({ err: e, incidentId }, 'could not post the result in the incident channel');
       }
     }
     if (chatRef) await upsertIncidentHeader(this.deps, chatRef, incident);
     return replies;
+  }
+
+  /**
+   * Shares a write's files (the postmortem drafts) in the incident's channel, else where the
+   * command was said, on a platform that shares files; a failure is logged, the write stands.
+   */
+  private async shareFiles(incidentId: string, saidIn: string, files: ChatFile[]): Promise<void> {
+    const { app, platform, logger } = this.deps;
+    if (!platform.uploadFile) return;
+    try {
+      const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
+      for (const file of files) await platform.uploadFile(chatRef?.channelId ?? saidIn, file);
+    } catch (e) {
+      logger.warn({ err: e, incidentId }, 'could not share the files of a command');
+    }
   }
 
   /** Opens the incident's channel (see {@link ensureIncidentChannel}), inviting the declarer. */

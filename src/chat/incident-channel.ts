@@ -42,7 +42,11 @@ export async function ensureIncidentChannel(
     const incident = await loadSnapshot(app.db, incidentId);
     if (!incident) return null;
     const slug = incidentSlug(incident.number, incident.title);
-    if (existing) return { channelId: existing.channelId, name: slug };
+    if (existing) {
+      // Opened by a run that stopped before its header (a crash): the header is owed still.
+      if (!existing.headerMessageId) await upsertIncidentHeader(deps, existing, incident);
+      return { channelId: existing.channelId, name: slug };
+    }
     const teamLang = app.settings.locales[0]!;
     const rc = teamRenderContext(app, deps.i18n, teamLang);
     const tt = deps.i18n.t(teamLang);
@@ -53,21 +57,25 @@ export async function ensureIncidentChannel(
       inviteUserIds,
       topic: tt('header.title', { ref: formatIncidentRef(incident.number), title: incident.title }),
     });
-    const headerId = await platform.upsertHeader(opened.channelId, undefined, renderHeader(rc, incident));
+    // Filed before anything else is posted there: a run that stops after this point (a crash)
+    // finds the channel when it runs again instead of opening a second one.
+    const chatRefId = app.newId();
     await app.db
       .insert(t.chatRef)
       .values({
-        id: app.newId(),
+        id: chatRefId,
         incidentId,
         platform: platform.platform,
         purpose: 'incident',
         channelId: opened.channelId,
         teamId: opened.teamId ?? null,
         conversationRef: opened.conversationRef ?? null,
-        headerMessageId: headerId,
+        headerMessageId: null,
         createdAt: app.clock.now(),
       })
       .onConflictDoNothing();
+    const headerId = await platform.upsertHeader(opened.channelId, undefined, renderHeader(rc, incident));
+    await app.db.update(t.chatRef).set({ headerMessageId: headerId }).where(eq(t.chatRef.id, chatRefId));
     const line = tt('announce.declared', {
       ref: formatIncidentRef(incident.number),
       user: actor.name,
@@ -75,7 +83,7 @@ export async function ensureIncidentChannel(
       severity: tt(`common:severity.${incident.severity}`),
     });
     // The channel is open: a failed announcement is logged, not reported as a failed channel.
-    await platform.announce({ text: line, lines: [line] } satisfies NeutralMessage).catch((e: unknown) => logger.warn({ err: e, incidentId }, 'could not announce the incident'));
+    await platform.announce({ text: line, lines: [line] } satisfies NeutralMessage, { key: `incident:${incidentId}:declared` }).catch((e: unknown) => logger.warn({ err: e, incidentId }, 'could not announce the incident'));
     return { channelId: opened.channelId, name: opened.name ?? slug };
   } catch (e) {
     logger.error({ err: e, incidentId }, 'could not open the incident channel');

@@ -99,6 +99,49 @@ describe(`Slack commands acknowledged, then the process killed [${faultServerLab
     await second.kill('SIGTERM');
   });
 
+  it('posts every result in the incident channel once when killed in the middle of side effects', async () => {
+    const SIDE = 20;
+    const first = await startServe('slack-side-1', env());
+    const declared = slashCommandRequest({ text: 'declare Payment errors --sev 2', userId: 'U1', channelId: 'CGENERAL', responseUrl: fake.responseUrl('side-declare') });
+    const res = await fetch(`${first.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': declared.contentType, ...signatureHeaders(declared.body, SIGNING_SECRET) },
+      body: declared.body,
+    });
+    expect(res.status).toBe(200);
+    const incident = await waitFor(
+      async () => (await db.db.select().from(t.incident).where(eq(t.incident.title, 'Payment errors')))[0],
+      20_000,
+      () => 'the declared incident',
+    );
+    const ref = await waitFor(
+      async () => (await db.db.select().from(t.chatRef).where(and(eq(t.chatRef.incidentId, incident.id), eq(t.chatRef.platform, 'slack'))))[0]?.headerMessageId ? (await db.db.select().from(t.chatRef).where(eq(t.chatRef.incidentId, incident.id)))[0] : undefined,
+      20_000,
+      () => 'the incident channel and its header',
+    );
+    const postsIn = () => fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === ref!.channelId).length;
+    const baseline = postsIn();
+    // Five results get through; the rest hang in Slack when the process dies.
+    fake.hold({ methods: ['chat.postMessage'], after: 5 });
+    const statuses = await sendCommands(first.baseUrl, incident.number, 'side', SIDE);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await waitFor(async () => ((await notes(incident.id, 'side')).total === SIDE ? true : undefined), 30_000, () => 'every note recorded');
+    await waitFor(() => (postsIn() - baseline >= 5 ? true : undefined), 30_000, () => 'five results posted');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await first.kill('SIGKILL');
+    fake.release();
+
+    const second = await startServe('slack-side-2', env());
+    await waitFor(() => (postsIn() - baseline >= SIDE ? true : undefined), 60_000, () => `${SIDE} results (have ${postsIn() - baseline})\n${second.output().slice(-2000)}`);
+    // A little longer: nothing more arrives.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(postsIn() - baseline).toBe(SIDE);
+    expect(await notes(incident.id, 'side')).toEqual({ total: SIDE, distinct: SIDE });
+    const sent = await db.db.select({ n: sql<number>`count(*)::int` }).from(t.sentMessage).where(like(t.sentMessage.key, 'slack:%:result'));
+    console.log(`slack-side: killed with ${SIDE - 5} result posts held in Slack; after the restart ${postsIn() - baseline} results in the incident channel (one per command), ${sent[0]!.n} keyed posts recorded`);
+    await second.kill('SIGTERM');
+  });
+
   it('stops within SHUTDOWN_GRACE_SECONDS + 5 s on SIGTERM while Slack hangs, and a new process finishes the work', async () => {
     const incidentId = await declarePublicIncident(appFor(db.db), 'Login errors');
     const number = await incidentNumber(incidentId);

@@ -11,6 +11,8 @@ export interface ReplyTarget {
   lang: string;
   /** The request's response_url, when Slack gave one (commands, buttons). */
   respond?: Respond | undefined;
+  /** The stored request's delivery key: channel posts are keyed by it, so processing it again posts nothing twice. */
+  requestKey?: string | undefined;
 }
 
 /** Codes meaning the bot cannot post in that channel (not a member, archived, a DM it is not in). */
@@ -23,7 +25,7 @@ const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived
  */
 export async function sendReplies(ctx: SlackContext, replies: Reply[], target: ReplyTarget): Promise<void> {
   const { client, platform } = ctx;
-  for (const reply of replies) {
+  for (const [i, reply] of replies.entries()) {
     const rendered = platform.render(reply.message, target.lang);
     if (reply.visibility === 'ephemeral') {
       if (target.respond) await target.respond({ response_type: 'ephemeral', replace_original: false, ...rendered });
@@ -31,7 +33,7 @@ export async function sendReplies(ctx: SlackContext, replies: Reply[], target: R
       continue;
     }
     try {
-      await withRateLimit(() => client.chat.postMessage({ channel: target.channelId, ...rendered }));
+      await platform.post(target.channelId, reply.message, { key: target.requestKey && `${target.requestKey}:reply:${i}` }, target.lang);
     } catch (e) {
       if (!CANNOT_POST.has(slackErrorCode(e) ?? '')) throw e;
       if (target.respond) await target.respond({ response_type: 'in_channel', replace_original: false, ...rendered });

@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Dispatcher } from '../dispatcher.ts';
+import { postmortemLinksFor } from '../postmortem-link.ts';
 import { timelineLinksFor } from '../timeline-link.ts';
 import { createInboxWorker, type InboxWorker } from '../../outbox/inbox.ts';
 import { slackRequestHandlers } from './handlers/index.ts';
@@ -102,6 +103,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const platform = new SlackPlatform({
     client,
     db: runtime.app.db,
+    clock: runtime.app.clock,
     i18n: runtime.i18n,
     logger: log,
     publicUrl: runtime.config.publicUrl,
@@ -116,6 +118,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       platform,
       logger: log,
       timelineLinks: timelineLinksFor(runtime),
+      postmortemLinks: postmortemLinksFor(runtime),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
     platform,

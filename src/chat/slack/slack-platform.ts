@@ -4,19 +4,24 @@ import { findIncidentIdByNumber } from '../../db/incident-repository.ts';
 import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
 import type { NeutralMessage } from '../message.ts';
-import type { ChatPlatform, OpenedChannel } from '../platform.ts';
+import type { ChatFile, ChatPlatform, OpenedChannel, PostOptions } from '../platform.ts';
+import { postOnce } from '../sent-messages.ts';
+import type { Clock } from '../../core/clock.ts';
 import { renderMessage, type SlackMessage, truncate } from './blocks.ts';
 import { slackChannelName } from './channel-name.ts';
 import { slackErrorCode, withRateLimit } from './slack-client.ts';
 
 /** How many `-2`, `-3`, … suffixes are tried when a channel name is taken. */
 const NAME_ATTEMPTS = 20;
+/** How long the bytes of one file may take to reach Slack's upload URL. */
+const UPLOAD_TIMEOUT_MS = 30_000;
 /** Slack's longest channel topic. */
 const MAX_TOPIC = 250;
 
 export interface SlackPlatformDeps {
   client: WebClient;
   db: Db;
+  clock: Clock;
   i18n: I18n;
   logger: Logger;
   publicUrl: string;
@@ -105,9 +110,10 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  async post(channelId: string, message: NeutralMessage): Promise<string> {
-    const res = await withRateLimit(() => this.deps.client.chat.postMessage({ channel: channelId, ...this.render(message) }));
-    return res.ts!;
+  /** Posts a message (rendered in `lang`, the team's language by default); keyed posts are sent once. */
+  async post(channelId: string, message: NeutralMessage, options: PostOptions = {}, lang = this.teamLang): Promise<string> {
+    const send = async () => (await withRateLimit(() => this.deps.client.chat.postMessage({ channel: channelId, ...this.render(message, lang) }))).ts!;
+    return options.key ? postOnce(this.deps.db, this.deps.clock, { key: options.key, platform: 'slack', channelId }, send) : send();
   }
 
   async update(channelId: string, messageId: string, message: NeutralMessage): Promise<void> {
@@ -129,8 +135,29 @@ export class SlackPlatform implements ChatPlatform {
     return ts;
   }
 
-  async announce(message: NeutralMessage): Promise<void> {
+  async announce(message: NeutralMessage, options: PostOptions = {}): Promise<void> {
     if (!this.deps.incidentsChannel) return;
-    await this.post(this.deps.incidentsChannel, message);
+    await this.post(this.deps.incidentsChannel, message, options);
+  }
+
+  /**
+   * Shares a file the way Slack takes files since `files.upload` was retired (2025-11-12):
+   * `files.getUploadURLExternal` (name and byte length) → POST of the bytes to the returned
+   * upload URL → `files.completeUploadExternal` sharing it in the channel.
+   */
+  async uploadFile(channelId: string, file: ChatFile): Promise<void> {
+    const { client } = this.deps;
+    const bytes = Buffer.from(file.content, 'utf8');
+    const started = await withRateLimit(() => client.files.getUploadURLExternal({ filename: file.filename, length: bytes.length, snippet_type: 'markdown' }));
+    if (!started.upload_url || !started.file_id) throw new Error('files.getUploadURLExternal returned no upload_url');
+    const res = await fetch(started.upload_url, {
+      method: 'POST',
+      headers: { 'Content-Type': `${file.mimeType}; charset=utf-8` },
+      body: bytes,
+      signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
+    });
+    await res.body?.cancel().catch(() => undefined);
+    if (!res.ok) throw new Error(`the Slack upload URL answered ${res.status}`);
+    await withRateLimit(() => client.files.completeUploadExternal({ files: [{ id: started.file_id!, title: file.title }], channel_id: channelId }));
   }
 }

@@ -44,6 +44,8 @@ export class FakeSlack {
   private server: Server | undefined;
   private held: Promise<void> | undefined;
   private releaseHeld: (() => void) | undefined;
+  private holdMethods: Set<string> | undefined;
+  private holdAfter = 0;
   private seq = 0;
   url = '';
 
@@ -85,14 +87,26 @@ export class FakeSlack {
   }
 
   /** Every request from now on hangs (Slack's API not answering) until {@link release}. */
-  hold(): void {
+  hold(options: { methods?: string[]; after?: number } = {}): void {
     this.held ??= new Promise<void>((resolve) => (this.releaseHeld = resolve));
+    this.holdMethods = options.methods ? new Set(options.methods) : undefined;
+    this.holdAfter = options.after ?? 0;
   }
 
   /** Answers the held requests and those that follow. */
   release(): void {
     this.releaseHeld?.();
     this.held = undefined;
+  }
+
+  /** Whether a call of `method` waits: it is held and past the calls let through. */
+  private holds(method: string): boolean {
+    if (!this.held || (this.holdMethods && !this.holdMethods.has(method))) return false;
+    if (this.holdAfter > 0) {
+      this.holdAfter -= 1;
+      return false;
+    }
+    return true;
   }
 
   /** The next call of `method` matching `when` is answered 429 with Retry-After. */
@@ -111,8 +125,13 @@ export class FakeSlack {
 
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const raw = await readBody(req);
-    if (this.held) await this.held;
     const url = new URL(req.url ?? '/', this.url);
+    const held = this.holds(url.pathname.startsWith('/response/') ? 'response_url' : url.pathname.replace(/^\/api\//, '')) ? this.held : undefined;
+    if (held) {
+      await held;
+      // The caller is gone (its process was killed while it waited): Slack never got the call.
+      if (req.socket.destroyed || !req.socket.writable) throw new Error('the caller hung up while held');
+    }
     if (url.pathname.startsWith('/response/')) {
       const args = JSON.parse(raw) as Record<string, unknown>;
       const problem = blockProblem(args.blocks);

@@ -10,7 +10,7 @@ export function processAppMention(ctx: SlackContext) {
     if (!event?.user || !body.event_id) return;
     const userId = event.user;
     const actor = await ctx.users.actor(userId, userId);
-    const target: ReplyTarget = { channelId: event.channel, userId, lang: actor.lang };
+    const target: ReplyTarget = { channelId: event.channel, userId, lang: actor.lang, requestKey: item.deliveryKey };
     const text = event.text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*/i, '');
     await answering(ctx, target, async () => {
       const result = await ctx.dispatcher.handle({ text, actor, channelId: event.channel, idempotencyKey: `event:${body.event_id}` }, { retryUnavailable: true });

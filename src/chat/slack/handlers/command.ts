@@ -14,7 +14,7 @@ export function processCommand(ctx: SlackContext) {
     const command = item.payload as unknown as SlashCommand;
     const actor = await ctx.users.actor(command.user_id, command.user_name);
     const respond = command.response_url ? respondTo(command.response_url, ctx.logger) : undefined;
-    const target: ReplyTarget = { channelId: command.channel_id, userId: command.user_id, lang: actor.lang, respond };
+    const target: ReplyTarget = { channelId: command.channel_id, userId: command.user_id, lang: actor.lang, respond, requestKey: item.deliveryKey };
     await answering(ctx, target, async () => {
       const result = await ctx.dispatcher.handle({ text: command.text, actor, channelId: command.channel_id, idempotencyKey: command.trigger_id }, { retryUnavailable: true });
       if (result.openForm?.kind === 'declare') {

@@ -15,7 +15,7 @@ export function processDeclareSubmission(ctx: SlackContext) {
     if ('errors' in form) return;
     const actor = await ctx.users.actor(body.user.id, body.user.name);
     const channelId = typeof metadata.channelId === 'string' ? metadata.channelId : body.user.id;
-    const target: ReplyTarget = { channelId, userId: body.user.id, lang: actor.lang };
+    const target: ReplyTarget = { channelId, userId: body.user.id, lang: actor.lang, requestKey: item.deliveryKey };
     await answering(ctx, target, async () => {
       const result = await ctx.dispatcher.handle(
         { text: '', command: form.command, actor, channelId, ...(body.trigger_id ? { idempotencyKey: body.trigger_id } : {}) },

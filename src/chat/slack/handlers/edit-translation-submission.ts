@@ -14,7 +14,7 @@ export function processEditTranslationSubmission(ctx: SlackContext) {
     const { updateId, channelId } = readPrivateMetadata(body.view.private_metadata);
     if (typeof updateId !== 'string' || typeof channelId !== 'string' || !updateId || !channelId) return;
     const actor = await ctx.users.actor(body.user.id, body.user.name);
-    const target: ReplyTarget = { channelId, userId: body.user.id, lang: actor.lang };
+    const target: ReplyTarget = { channelId, userId: body.user.id, lang: actor.lang, requestKey: item.deliveryKey };
     await answering(ctx, target, async () => {
       const update = await findUpdate(ctx, updateId);
       if (!update) return;

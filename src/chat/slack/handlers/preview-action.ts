@@ -21,7 +21,7 @@ export function processPreviewAction(ctx: SlackContext) {
     if (!action || !channelId) return;
     const actor = await ctx.users.actor(body.user.id, body.user.name ?? body.user.id);
     const respond = body.response_url ? respondTo(body.response_url, ctx.logger) : undefined;
-    const target: ReplyTarget = { channelId, userId: body.user.id, lang: actor.lang, respond };
+    const target: ReplyTarget = { channelId, userId: body.user.id, lang: actor.lang, respond, requestKey: item.deliveryKey };
     await answering(ctx, target, async () => {
       const result = await ctx.dispatcher.handleAction(
         { actionId: action.action_id as IncomingAction['actionId'], value: action.value ?? '', actor, channelId, idempotencyKey: body.trigger_id },
