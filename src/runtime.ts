@@ -57,6 +57,7 @@ export function appSettingsFor(config: Config, options: { strictComponents?: boo
     updateReminderMinutes: config.updateReminderMinutes,
     strictComponents: options.strictComponents ?? false,
     publicUrl: config.publicUrl,
+    translationWaitSeconds: config.translationWaitSeconds,
   };
 }
 
@@ -104,6 +105,7 @@ function assemble(config: Config, database: Database, overrides: RuntimeOverride
     );
   const jobs = createJobRunner({
     db: database.db,
+    database,
     clock: app.clock,
     logger: (overrides.logger ?? createLogger({ level: config.logLevel })).child({ part: 'jobs' }),
     ...(overrides.jobPollMs ? { pollMs: overrides.jobPollMs } : {}),

@@ -31,6 +31,8 @@ export interface Database {
    * session. Closing it releases the locks it took.
    */
   openLockSession(): Promise<LockSession>;
+  /** Calls `onNotify` for each NOTIFY on `channel` (from any process on this database); resolves to its unlisten. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** One database session: raw parameterized queries on a connection nobody else uses. */
@@ -104,6 +106,11 @@ function openPostgres(url: string, options: OpenOptions): Database {
         await single.end({ timeout: 5 });
       }
     },
+    listen: async (channel, onNotify) => {
+      // postgres.js keeps one listening connection per client and listens again after a reconnect.
+      const listening = await client.listen(channel, onNotify);
+      return () => listening.unlisten();
+    },
     openLockSession: async () => {
       // One connection; after a reconnect it is a new session whose locks are gone (the
       // holder checks and takes them again).
@@ -146,6 +153,10 @@ async function openPglite(options: OpenOptions): Promise<Database> {
       await release?.();
     },
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER }),
+    listen: async (channel, onNotify) => {
+      const unlisten = await client.listen(channel, onNotify);
+      return () => unlisten();
+    },
     // PGlite is one session, held by this process alone: its locks are this process's.
     openLockSession: async () => ({
       query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,

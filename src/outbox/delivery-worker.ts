@@ -12,6 +12,12 @@ export interface DeliveryWorkerOptions {
   clock: Clock;
   /** Configured targets; a delivery to a target without a channel is skipped. */
   channels: Partial<Record<TargetName, PublishChannel>>;
+  /**
+   * LOCALES, the team's first. Given, a delivery that goes out without its reader's
+   * language (webhooks: without any configured one) parks a follow-up per missing language,
+   * sent when the translation arrives; without it, nothing follows.
+   */
+  languages?: readonly string[];
   reporter?: DeliveryReporter;
   /** A claim's lifetime: longer than any single delivery may take. */
   leaseMs?: number;
@@ -69,32 +75,60 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const progressEveryMs = options.progressEveryMs ?? 2_000;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const onError = options.onError ?? (() => {});
-  // Published updates do not change; their rendering inputs are cached per process.
+  // Rendering inputs of the updates being delivered, cached per process. Only translations
+  // change once published: an entry lacking a language a delivery needs is read again.
   const updates = new Map<string, Promise<PublishedUpdate | undefined>>();
+  const loadedAt = new Map<string, number>();
   const recorder = createOutcomeRecorder(options.db, options.clock);
   const progress = createProgressReporting(options, progressEveryMs, onError, (id) => getUpdate(id));
 
-  const getUpdate = (id: string): Promise<PublishedUpdate | undefined> => {
+  const getUpdate = (id: string, fresh = false): Promise<PublishedUpdate | undefined> => {
     let update = updates.get(id);
-    if (!update) {
-      if (updates.size > 100) updates.delete(updates.keys().next().value!);
+    if (!update || fresh) {
+      if (updates.size > 100) {
+        const oldest = updates.keys().next().value!;
+        updates.delete(oldest);
+        loadedAt.delete(oldest);
+      }
       update = loadPublishedUpdate(options.db, id);
       update.catch(() => updates.delete(id));
       updates.set(id, update);
+      loadedAt.set(id, performance.now());
     }
     return update;
   };
 
+  /** The update with the languages `needed`, read again (at most every 500 ms) when the cached one lacks some. */
+  const getUpdateWith = async (id: string, needed: readonly string[]): Promise<PublishedUpdate | undefined> => {
+    const update = await getUpdate(id);
+    const stale = performance.now() - (loadedAt.get(id) ?? 0) >= 500;
+    return update && stale && needed.some((lang) => update.bodies[lang] === undefined) ? getUpdate(id, true) : update;
+  };
+
+  /** The languages a delivery is written in: a reader's, every one for webhooks, the team's for Statuspage and the announcement. */
+  const neededLangs = (claimed: ClaimedDelivery, recipient: Recipient | undefined): readonly string[] => {
+    const languages = options.languages;
+    if (!languages || languages.length === 0) return [];
+    if (claimed.followUpLang) return [claimed.followUpLang];
+    if (claimed.target === 'webhook') return languages;
+    if (!recipient) return [languages[0]!];
+    return [languages.includes(recipient.lang) ? recipient.lang : languages[0]!];
+  };
+
   const attempt = async ({ claimed, recipient }: Work): Promise<AttemptOutcome> => {
-    const update = await getUpdate(claimed.updateId);
+    const needed = neededLangs(claimed, recipient);
+    const update = await getUpdateWith(claimed.updateId, needed);
     if (!update) return { state: 'skipped', reason: 'update not published' };
     const channel = options.channels[claimed.target];
     if (!channel) return { state: 'skipped', reason: 'target not configured' };
     // Unsubscribed after the update was queued: honoured at once, nothing is sent.
     if (claimed.subscriberId && !recipient) return { state: 'skipped', reason: 'unsubscribed' };
+    const untranslated = needed.filter((lang) => update.bodies[lang] === undefined);
+    // A follow-up is released by its translation; one that is not there was never written (a source edit made it stale).
+    if (claimed.followUpLang && untranslated.length > 0) return { state: 'skipped', reason: 'translation missing' };
     try {
       await channel.deliver(toItem(claimed, update, recipient));
-      return { state: 'delivered' };
+      return claimed.followUpLang || untranslated.length === 0 ? { state: 'delivered' } : { state: 'delivered', untranslated };
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       if (e instanceof TerminalDeliveryError || claimed.attempts >= backoff.maxAttempts) return { state: 'dead', error };
@@ -189,6 +223,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     drain: async () => {
       await Promise.all(loops.map((loop) => loop.drain()));
     },
+    kick: () => loops.forEach((loop) => loop.kick()),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
-import type { Db, Executor } from '../db/client.ts';
+import type { Database, Db, Executor } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { createPollLoop } from './loop.ts';
+import { listenForWork } from './wakeup.ts';
 import { cancelJob, createJobWorker, type Job, type JobHandler, type JobWorker, scheduleJob, TerminalJobError } from './jobs.ts';
 
 /**
@@ -64,6 +65,8 @@ export interface JobRunner {
 
 export interface JobRunnerOptions {
   db: Db;
+  /** Listened on for announced jobs (`wakeup.ts`) while the runner runs; polling only without it. */
+  database?: Database;
   clock: Clock;
   logger: Logger;
   /** How often due jobs are looked for when nothing kicked the runner; 1 s by default. */
@@ -105,6 +108,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   };
   let kicked = false;
+  let unlisten: (() => Promise<void>) | undefined;
   const loop = createPollLoop(() => serial(() => worker.runDue()), {
     intervalMs: options.pollMs ?? 1_000,
     onError: (e) => logger.warn({ err: e }, 'job runner error'),
@@ -121,10 +125,20 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       };
     },
     start() {
-      if (starts++ === 0) loop.start();
+      if (starts++ !== 0) return;
+      loop.start();
+      if (options.database) {
+        void listenForWork(options.database, 'job', () => loop.kick(), logger).then((stop) => {
+          // Stopped meanwhile: no listener left behind.
+          if (starts === 0) void stop();
+          else unlisten = stop;
+        });
+      }
     },
     async stop() {
       if (starts === 0 || --starts > 0) return;
+      await unlisten?.().catch(() => undefined);
+      unlisten = undefined;
       await loop.stop();
       await chain;
     },

@@ -28,6 +28,7 @@ import type { Db, Executor } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
 import { PROCESS_WORKER_ID } from './liveness.ts';
+import { announceWork } from './wakeup.ts';
 import { createPollLoop, type PollLoop } from './loop.ts';
 
 export interface ScheduleJobInput {
@@ -96,6 +97,8 @@ export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promis
         updatedAt: sql`now()`,
       },
     });
+  // Due now (a send, not a timer): the job runners look at once instead of at their next poll.
+  if (input.runAt.getTime() <= Date.now() + 1_000) await announceWork(tx, 'job');
 }
 
 /** Disarms the pending job named `key`; true when there was one. */

@@ -4,6 +4,8 @@ export interface PollLoop {
   stop(): Promise<void>;
   /** Runs ticks until one finds nothing to do; for tests and the CLI. */
   drain(): Promise<void>;
+  /** Work arrived: tick now instead of at the next poll (and again after a tick under way). */
+  kick(): void;
 }
 
 /** `tick` returns how many items it handled; 0 means "sleep until the next poll". */
@@ -12,9 +14,11 @@ export function createPollLoop(tick: () => Promise<number>, options: { intervalM
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  let kicked = false;
 
   const run = async () => {
     while (running) {
+      kicked = false;
       let handled = 0;
       try {
         handled = await tick();
@@ -22,7 +26,7 @@ export function createPollLoop(tick: () => Promise<number>, options: { intervalM
         options.onError(e);
       }
       if (!running) break;
-      if (handled === 0) {
+      if (handled === 0 && !kicked) {
         await new Promise<void>((resolve) => {
           wake = resolve;
           timer = setTimeout(resolve, options.intervalMs);
@@ -42,6 +46,10 @@ export function createPollLoop(tick: () => Promise<number>, options: { intervalM
       if (timer) clearTimeout(timer);
       wake?.();
       await current;
+    },
+    kick() {
+      kicked = true;
+      wake?.();
     },
     async drain() {
       while ((await tick()) > 0) {

@@ -1,7 +1,9 @@
+import { runTranslateJob, TRANSLATE_PUBLIC_UPDATE_JOB } from '../app/translate-public-update.ts';
 import { type ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../outbox/delivery-worker.ts';
 import type { DeliveryReporter } from '../outbox/progress.ts';
+import { listenForWork } from '../outbox/wakeup.ts';
 import type { Runtime } from '../runtime.ts';
 import { type AnnouncementPort, createAnnounceChannel, createChatChannel } from './announce.ts';
 import { type PublishChannel, type TargetName, TerminalDeliveryError } from './channel.ts';
@@ -57,14 +59,16 @@ export function createRegistryChannels(platforms: ChatPlatforms, runtime: Runtim
 }
 
 /**
- * The delivery worker as a server part: every process runs one against the shared queue.
+ * The delivery worker as a server part: every process runs one against the shared queue,
+ * and runs the `translate.public_update` jobs publishing enqueues (when a translator is
+ * configured), whose translations release the deliveries waiting for them.
  * Chat targets and progress reports go through the platforms registered on the runtime
  * (`runtime.chat`) when it delivers; while none is registered chat targets are skipped and
  * progress goes to the log. `chat` and `reporter` override them (tests).
  */
 export function createPublishingPart(
   deps: ServerPartDeps,
-  options: { chat?: AnnouncementPort; reporter?: DeliveryReporter; worker?: Pick<DeliveryWorkerOptions, 'batchSize' | 'progressEveryMs'> } = {},
+  options: { chat?: AnnouncementPort; reporter?: DeliveryReporter; worker?: Pick<DeliveryWorkerOptions, 'batchSize' | 'progressEveryMs' | 'intervalMs'> } = {},
 ): ServerPart & { worker: DeliveryWorker } {
   const { runtime, logger } = deps;
   const channels = createConfiguredChannels(runtime, options.chat);
@@ -83,15 +87,24 @@ export function createPublishingPart(
     channels,
     reporter: options.reporter ?? createChatReporter({ db: runtime.app.db, platforms, i18n: runtime.i18n, lang: runtime.config.locales[0]!, logger: log }),
     onError: (e) => log.error({ err: e }, 'delivery worker error'),
+    languages: runtime.app.settings.locales,
     ...options.worker,
   });
+  const translating = Boolean(runtime.app.translator);
+  if (translating) runtime.jobs.register(TRANSLATE_PUBLIC_UPDATE_JOB, (payload) => runTranslateJob(runtime.app, payload));
+  let unlisten: (() => Promise<void>) | undefined;
   return {
     name: 'publishing',
     worker,
     async start() {
       worker.start();
+      // Every process's worker wakes when any of them publishes, instead of at its next poll.
+      unlisten = await listenForWork(runtime.database, 'delivery', () => worker.kick(), log);
+      if (translating) runtime.jobs.start();
     },
     async stop() {
+      await unlisten?.().catch(() => undefined);
+      if (translating) await runtime.jobs.stop();
       await worker.stop();
       for (const channel of Object.values(channels)) await channel?.close?.();
     },
