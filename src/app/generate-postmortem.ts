@@ -1,3 +1,4 @@
+import { and, eq, inArray } from 'drizzle-orm';
 import { buildPostmortem } from '../core/postmortem.ts';
 import type { Tx } from '../db/client.ts';
 import { loadSnapshot } from '../db/incident-repository.ts';
@@ -24,7 +25,8 @@ export async function writePostmortems(tx: Tx, ctx: AppContext, incidentId: stri
       zone: ctx.settings.timeZones[lang] ?? ctx.settings.teamTimeZone,
       now,
       i18n: ctx.i18n,
-      publicUrl: ctx.settings.publicUrl,
+      // The status page lives under /status; the bare public URL answers 404.
+      publicUrl: `${ctx.settings.publicUrl}/status`,
     });
     await tx
       .insert(t.postmortem)
@@ -42,4 +44,21 @@ export async function generatePostmortem(ctx: AppContext, meta: CommandMeta, inc
     const langs = await writePostmortems(tx, ctx, incidentId, now);
     return { incidentId, number: incident.number, langs };
   });
+}
+
+/** A stored draft in one language. */
+export interface PostmortemDraft {
+  lang: string;
+  markdown: string;
+  generatedAt: Date;
+}
+
+/** The incident's stored drafts in `langs` (every configured language by default), in that order. */
+export async function readPostmortemDrafts(ctx: AppContext, incidentId: string, langs: readonly string[] = ctx.settings.locales): Promise<PostmortemDraft[]> {
+  if (langs.length === 0) return [];
+  const rows = await ctx.db
+    .select({ lang: t.postmortem.lang, markdown: t.postmortem.markdown, generatedAt: t.postmortem.generatedAt })
+    .from(t.postmortem)
+    .where(and(eq(t.postmortem.incidentId, incidentId), inArray(t.postmortem.lang, [...langs])));
+  return langs.flatMap((lang) => rows.filter((r) => r.lang === lang));
 }

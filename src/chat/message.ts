@@ -16,6 +16,14 @@ export interface NeutralMessage {
    * this message sends the reader for the rest.
    */
   fullTimelineUrl?: string;
+  /** Links to open (a signed postmortem page per language): Slack mrkdwn links, Teams Action.OpenUrl, printed by the console. */
+  links?: MessageLink[];
+}
+
+/** A labelled URL shown with a message. */
+export interface MessageLink {
+  label: string;
+  url: string;
 }
 
 /** A button; `value` comes back to the dispatcher when it is pressed. */
@@ -39,5 +47,6 @@ export function messageToText(message: NeutralMessage): string {
   if (message.lines?.length) parts.push(...message.lines);
   if (message.fields?.length) parts.push(...message.fields.map((f) => `${f.label}: ${f.value}`));
   if (message.actions?.length) parts.push(message.actions.map((a) => `[${a.label}]`).join(' '));
+  if (message.links?.length) parts.push(...message.links.map((l) => `${l.label}: ${l.url}`));
   return parts.length ? parts.join('\n') : message.text;
 }

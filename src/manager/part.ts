@@ -1,5 +1,6 @@
 import type { ChatPlatform } from '../chat/platform.ts';
 import { ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
+import { postmortemLinksFor } from '../chat/postmortem-link.ts';
 import { timelineLinksFor } from '../chat/timeline-link.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
 import { createPollLoop } from '../outbox/loop.ts';
@@ -63,7 +64,14 @@ export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOpti
   return {
     name: 'managers',
     routes(http) {
-      registerPostmortemRoute(http, { db: app.db, i18n, languages: config.locales, adminToken: config.adminToken });
+      registerPostmortemRoute(http, {
+        db: app.db,
+        i18n,
+        languages: config.locales,
+        adminToken: config.adminToken,
+        links: postmortemLinksFor(runtime),
+        teamTimeZone: config.teamTimeZone,
+      });
       registerTimelineRoute(http, {
         db: app.db,
         i18n,

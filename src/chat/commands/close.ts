@@ -1,6 +1,6 @@
 import { closeIncident } from '../../app/close-incident.ts';
 import { formatIncidentRef } from '../../core/model.ts';
-import { text } from './reply.ts';
+import { postmortemReply } from './postmortem-reply.ts';
 import type { ChatCommandDefinition } from './types.ts';
 
 /** `close [final text]`: closes the incident (resolving it first if needed) and writes the postmortem draft. */
@@ -11,7 +11,8 @@ export const closeCommand: ChatCommandDefinition<'close'> = {
   run: async (ctx, command, incidentId) => {
     const { outcome: o, replayed } = await closeIncident(ctx.app, ctx.meta, incidentId, command.finalText ? { finalText: command.finalText } : {});
     const key = o.resolvedNow ? 'reply.closedResolved' : 'reply.closed';
-    const message = text(ctx.tr(key, { ref: formatIncidentRef(o.number), langs: o.postmortemLangs.join(', ') }));
-    return { message, replayed, ...(o.update ? { previewUpdateId: o.update.updateId } : {}) };
+    const headline = ctx.tr(key, { ref: formatIncidentRef(o.number), langs: o.postmortemLangs.join(', ') });
+    const reply = await postmortemReply(ctx, incidentId, headline, Boolean(replayed));
+    return { ...reply, ...(o.update ? { previewUpdateId: o.update.updateId } : {}) };
   },
 };

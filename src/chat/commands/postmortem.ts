@@ -1,6 +1,6 @@
 import { generatePostmortem } from '../../app/generate-postmortem.ts';
 import { formatIncidentRef } from '../../core/model.ts';
-import { text } from './reply.ts';
+import { postmortemReply } from './postmortem-reply.ts';
 import type { ChatCommandDefinition } from './types.ts';
 
 /** `postmortem`: regenerates the incident's postmortem draft. */
@@ -10,6 +10,7 @@ export const postmortemCommand: ChatCommandDefinition<'postmortem'> = {
   writes: true,
   run: async (ctx, _command, incidentId) => {
     const { outcome, replayed } = await generatePostmortem(ctx.app, ctx.meta, incidentId);
-    return { message: text(ctx.tr('reply.postmortem', { ref: formatIncidentRef(outcome.number), langs: outcome.langs.join(', ') })), replayed };
+    const headline = ctx.tr('reply.postmortem', { ref: formatIncidentRef(outcome.number), langs: outcome.langs.join(', ') });
+    return postmortemReply(ctx, incidentId, headline, Boolean(replayed));
   },
 };

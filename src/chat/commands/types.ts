@@ -6,6 +6,8 @@ import type { I18n } from '../../i18n.ts';
 import type { DispatchResult } from '../dispatcher.ts';
 import type { NeutralMessage, Reply } from '../message.ts';
 import type { RenderContext } from '../render.ts';
+import type { ChatFile } from '../platform.ts';
+import type { PostmortemLinks } from '../postmortem-link.ts';
 import type { TimelineLinks } from '../timeline-link.ts';
 
 /**
@@ -26,6 +28,8 @@ export interface CommandContext {
   /** Who asks, under which retry key; for an incident verb also whether it was said in the incident's channel. */
   meta: CommandMeta;
   timelineLinks: TimelineLinks | undefined;
+  /** Signs links to the rendered postmortem; undefined without a secret to sign with. */
+  postmortemLinks?: PostmortemLinks | undefined;
   /** Opens the incident's channel and invites the asker; null when it could not be opened (logged). */
   ensureIncidentChannel(incidentId: string): Promise<{ channelId: string; name: string } | null>;
 }
@@ -37,6 +41,8 @@ export interface CommandReply {
   replayed?: boolean;
   /** The public update whose preview follows the answer. */
   previewUpdateId?: string;
+  /** Files the dispatcher shares after the answer where the incident lives (the postmortem drafts). */
+  files?: ChatFile[];
 }
 
 /** What a global verb answers: one reply, to the asker unless `visibility` says otherwise, plus what a front end acts on. */

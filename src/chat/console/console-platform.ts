@@ -1,7 +1,9 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { I18n } from '../../i18n.ts';
 import type { NeutralMessage } from '../message.ts';
-import type { ChatPlatform, OpenedChannel } from '../platform.ts';
+import type { ChatFile, ChatPlatform, OpenedChannel } from '../platform.ts';
 
 /** A chat platform that lives in the terminal: channels are names, messages are printed. */
 export class ConsolePlatform implements ChatPlatform {
@@ -10,6 +12,8 @@ export class ConsolePlatform implements ChatPlatform {
   /** Action buttons shown so far, numbered for `!n`. */
   readonly actions: { id: string; value: string }[] = [];
   private nextMessageId = 1;
+  /** Where shared files are written (the postmortem drafts); `<DATA_DIR>/files` in a session. */
+  filesDir = resolve('data', 'files');
 
   constructor(
     private readonly out: Writable,
@@ -52,6 +56,15 @@ export class ConsolePlatform implements ChatPlatform {
     this.print('incidents', message);
   }
 
+  /** Writes the file under {@link filesDir} and prints where, as a chat client shows a shared file. */
+  async uploadFile(channelId: string, file: ChatFile): Promise<void> {
+    await mkdir(this.filesDir, { recursive: true });
+    // The name is ours (`INC-<n>-postmortem.<lang>.md`), but never let it leave the directory.
+    const path = join(this.filesDir, file.filename.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_'));
+    await writeFile(path, file.content, 'utf8');
+    this.print(channelId, { text: this.i18n.t(this.lang)('bot:reply.postmortemDraft.saved', { lang: file.lang, path }) });
+  }
+
   /** Prints a message as a chat client would show it, with its time in the team's zone. */
   print(channelId: string, message: NeutralMessage, note?: string): void {
     const stamp = this.i18n.formatDateTime(this.clock(), this.lang, this.zone, 'time');
@@ -66,6 +79,7 @@ export class ConsolePlatform implements ChatPlatform {
       });
       lines.push(`  ${buttons.join(' ')}`);
     }
+    for (const link of message.links ?? []) lines.push(`  ${link.label}: ${link.url}`);
     this.out.write(`${lines.join('\n')}\n`);
   }
 }

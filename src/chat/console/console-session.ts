@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Actor } from '../../core/model.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Dispatcher, type IncomingAction } from '../dispatcher.ts';
+import { postmortemLinksFor } from '../postmortem-link.ts';
 import type { Logger } from '../../logger.ts';
 import type { Reply } from '../message.ts';
 import { ConsolePlatform } from './console-platform.ts';
@@ -23,7 +25,8 @@ export class ConsoleSession {
   ) {
     const { app, i18n } = runtime;
     this.platform = new ConsolePlatform(out, i18n, app.settings.teamTimeZone, actor.lang, () => app.clock.now());
-    this.dispatcher = new Dispatcher({ app, i18n, platform: this.platform, logger });
+    this.platform.filesDir = resolve(runtime.config.dataDir, 'files');
+    this.dispatcher = new Dispatcher({ app, i18n, platform: this.platform, logger, postmortemLinks: postmortemLinksFor(runtime) });
   }
 
   /** Handles one line of input; returns false when the person asked to quit. */

@@ -114,6 +114,11 @@ export function renderMessage(message: NeutralMessage, options: RenderOptions): 
     });
   }
   const tail: Block[] = [];
+  // Links (the signed postmortem pages) are kept like buttons; `&` in a URL is written `&amp;` as in any mrkdwn.
+  if (message.links?.length) {
+    const links = message.links.map((l) => `<${escapeMrkdwn(l.url)}|${escapeMrkdwn(l.label).replace(/\|/g, '¦')}>`).join('\n');
+    tail.push({ type: 'section', text: mrkdwn(truncate(links, LIMITS.sectionText)) });
+  }
   if (message.actions?.length) tail.push({ type: 'actions', elements: message.actions.slice(0, 25).map(button) });
 
   let blocks = body;

@@ -83,12 +83,13 @@ export function messageToCard(message: NeutralMessage, notes: string[] = []): Ad
     });
   }
   for (const note of notes) body.push({ type: 'Container', spacing: 'Medium', separator: true, items: plain(note, { subtle: true }) });
-  return card(body, (message.actions ?? []).map(executeAction), message.text);
+  const links = (message.links ?? []).map((l) => ({ type: 'Action.OpenUrl', title: l.label, url: l.url }));
+  return card(body, [...(message.actions ?? []).map(executeAction), ...links], message.text);
 }
 
 /** Whether a message needs a card; a bare line of text is sent as text. */
 export function needsCard(message: NeutralMessage): boolean {
-  return Boolean(message.title || message.fields?.length || message.actions?.length || (message.lines?.length ?? 0) > 1);
+  return Boolean(message.title || message.fields?.length || message.actions?.length || message.links?.length || (message.lines?.length ?? 0) > 1);
 }
 
 /** The `declare` form: its Action.Execute submits the inputs as one `declare` command. */

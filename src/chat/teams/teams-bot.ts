@@ -9,6 +9,7 @@ import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import { Dispatcher, type DispatchResult } from '../dispatcher.ts';
+import type { PostmortemLinks } from '../postmortem-link.ts';
 import { errorMessage } from '../errors.ts';
 import { messageToText, type NeutralMessage } from '../message.ts';
 import { bodyIn, renderPreview } from '../render.ts';
@@ -35,6 +36,8 @@ export interface TeamsBotDeps {
   /** `TEAMS_TEAM_ID` when Graph is configured: incident channels are created there. */
   graphTeamId?: string | undefined;
   incidentsChannel?: string | undefined;
+  /** Signs links to the rendered postmortem (the link card at `close` and `postmortem`). */
+  postmortemLinks?: PostmortemLinks | undefined;
 }
 
 /** What an `adaptiveCard/action` invoke answers: the card that replaces the one clicked. */
@@ -92,9 +95,9 @@ export class TeamsBot {
   }
 
   private dispatcherFor(context: TurnContext): Dispatcher {
-    const { app, i18n, logger, metrics, graphTeamId, incidentsChannel } = this.deps;
+    const { app, i18n, logger, metrics, graphTeamId, incidentsChannel, postmortemLinks } = this.deps;
     const platform = new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger, graphTeamId, incidentsChannel, origin: originOf(context) });
-    return new Dispatcher({ app, i18n, platform, logger, ...(metrics ? { metrics } : {}) });
+    return new Dispatcher({ app, i18n, platform, logger, postmortemLinks, ...(metrics ? { metrics } : {}) });
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Agent } from 'node:https';
 import { nodeHandler } from '../../http.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../server-part.ts';
 import { chatPlatformsOf } from '../platforms.ts';
+import { postmortemLinksFor } from '../postmortem-link.ts';
 import { TeamsConnector } from './connector-client.ts';
 import { GraphClient } from './graph-client.ts';
 import { createBotAuthentication, createCloudAdapter, processNodeRequest, type TeamsAuthOverrides } from './teams-adapter.ts';
@@ -48,7 +49,7 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
     if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId: incidents open as threads');
     const connector = new TeamsConnector({ auth, appId: teams.appId ?? '' });
     const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, jobs: runtime.jobs });
-    const bot = new TeamsBot({ app, i18n, logger: log, metrics, graphTeamId: graph?.teamId, incidentsChannel });
+    const bot = new TeamsBot({ app, i18n, logger: log, metrics, graphTeamId: graph?.teamId, incidentsChannel, postmortemLinks: postmortemLinksFor(runtime) });
     const handler = processNodeRequest(adapter, bot.onTurn, log);
     // Publishing, reminders and digests post through this one; it queues and wakes the worker.
     chatPlatformsOf(runtime).register(

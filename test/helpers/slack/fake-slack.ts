@@ -10,6 +10,29 @@ export interface RecordedCall {
   responseId?: string;
 }
 
+/**
+ * A file of the external upload flow (files.getUploadURLExternal → POST of the bytes to its
+ * upload_url → files.completeUploadExternal). Both methods are newer than the shared OpenAPI
+ * spec: they follow @slack/web-api's types (request/files.d.ts, response/
+ * FilesGetUploadURLExternalResponse.d.ts, FilesCompleteUploadExternalResponse.d.ts) and
+ * Slack's method pages (the bytes go to upload_url as a POST, raw or as multipart form data).
+ */
+export interface FakeFile {
+  id: string;
+  filename: string;
+  /** The byte length announced to files.getUploadURLExternal. */
+  length: number;
+  /** What reached upload_url; undefined until then. */
+  bytes?: Buffer;
+  contentType?: string;
+  /** Set by files.completeUploadExternal. */
+  title?: string;
+  channel?: string;
+  threadTs?: string;
+  initialComment?: string;
+  completed: boolean;
+}
+
 /** A message as the fake workspace holds it. */
 export interface StoredMessage {
   channel: string;
@@ -40,6 +63,8 @@ export class FakeSlack {
   readonly messages = new Map<string, StoredMessage>();
   readonly pins: { channel: string; timestamp: string }[] = [];
   readonly channels = new Map<string, string>();
+  /** Files of the external upload flow, by id. */
+  readonly files = new Map<string, FakeFile>();
   private readonly rateLimits: { method: string; retryAfter: number; when: (args: Record<string, unknown>) => boolean }[] = [];
   private server: Server | undefined;
   private held: Promise<void> | undefined;
@@ -124,6 +149,7 @@ export class FakeSlack {
   }
 
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    if (req.url?.startsWith('/upload/')) return this.receiveUpload(req);
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', this.url);
     const held = this.holds(url.pathname.startsWith('/response/') ? 'response_url' : url.pathname.replace(/^\/api\//, '')) ? this.held : undefined;
@@ -171,6 +197,32 @@ export class FakeSlack {
     }
     this.calls.push({ method, args });
     return { status: 200, body: this.answer(method, args) };
+  }
+
+  /**
+   * The upload_url of files.getUploadURLExternal: takes the file's bytes in a POST, raw or as
+   * multipart form data (field `file`), with no token (the URL is the credential).
+   */
+  private async receiveUpload(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const raw = await readBytes(req);
+    if (this.held) await this.held;
+    const id = decodeURIComponent(new URL(req.url ?? '/', this.url).pathname.slice('/upload/'.length));
+    const file = this.files.get(id);
+    if (req.method !== 'POST' || !file || file.bytes) {
+      this.rejected.push({ method: 'upload_url', reason: !file ? `unknown file ${id}` : file.bytes ? 'uploaded twice' : `method ${req.method}` });
+      return { status: 404, body: { ok: false } };
+    }
+    const type = req.headers['content-type'] ?? '';
+    let bytes = raw;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+      const part = form.get('file');
+      bytes = typeof part === 'string' ? Buffer.from(part) : Buffer.from(await (part as Blob).arrayBuffer());
+    }
+    if (bytes.length !== file.length) this.rejected.push({ method: 'upload_url', reason: `${bytes.length} bytes, ${file.length} announced` });
+    Object.assign(file, { bytes, contentType: type });
+    this.calls.push({ method: 'upload_url', args: { file_id: id, bytes: bytes.length } });
+    return { status: 200, body: `OK - ${bytes.length}` };
   }
 
   private reject(method: string, reason: string) {
@@ -224,6 +276,32 @@ export class FakeSlack {
         return { ok: true };
       case 'views.open':
         return { ok: true, view: { id: `V${this.seq++}`, ...(args.view as object) } };
+      case 'files.getUploadURLExternal': {
+        const length = Number(args.length);
+        if (!Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
+        const id = `F${String(this.files.size + 1).padStart(8, '0')}`;
+        this.files.set(id, { id, filename: String(args.filename), length, completed: false });
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string; title?: string }[];
+        if (!Array.isArray(list) || list.length === 0) return fail('invalid_arguments');
+        if (args.thread_ts !== undefined && args.channel_id === undefined) return fail('invalid_arguments');
+        const found = list.map((f) => this.files.get(f.id));
+        // Completing a file whose bytes never arrived breaks the flow: a passing test never does.
+        if (found.some((f) => !f?.bytes || f.completed)) return this.reject(method, 'file_not_found: bytes not uploaded or completed twice').body;
+        const channel = args.channel_id === undefined ? undefined : String(args.channel_id);
+        const shared = found.map((f, i) =>
+          Object.assign(f!, {
+            completed: true,
+            title: list[i]!.title ?? f!.filename,
+            ...(channel ? { channel } : {}),
+            ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
+            ...(args.initial_comment ? { initialComment: String(args.initial_comment) } : {}),
+          }),
+        );
+        return { ok: true, files: shared.map((f) => ({ id: f.id, name: f.filename, title: f.title, size: f.length, channels: channel ? [channel] : [] })) };
+      }
       case 'bookmarks.add':
         return { ok: true, bookmark: { id: `Bk${this.seq++}`, channel_id: args.channel_id, title: args.title, link: args.link, type: 'link' } };
       default:
@@ -245,6 +323,15 @@ function blockProblem(blocks: unknown): string | undefined {
     if (b.type === 'header' && (b.text?.text.length ?? 0) > 150) return 'invalid_blocks: header over 150';
   }
   return undefined;
+}
+
+function readBytes(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -25,6 +25,18 @@ interface OpenApi {
 const NEWER_METHODS: Record<string, { file: string; iface: string }> = {
   'bookmarks.add': { file: 'bookmarks.d.ts', iface: 'BookmarksAddArguments' },
   'apps.connections.open': { file: 'apps.d.ts', iface: 'AppsConnectionsOpenArguments' },
+  // The external upload flow that replaced files.upload (retired 2025-11-12).
+  'files.getUploadURLExternal': { file: 'files.d.ts', iface: 'FilesGetUploadURLExternalArguments' },
+};
+
+/**
+ * Newer methods whose arguments @slack/web-api declares as a union of intersections, which
+ * {@link argumentsOf} does not follow: written out from its files.d.ts
+ * (`FilesCompleteUploadExternalArguments` = FileDestinationArgument & { files, initial_comment,
+ * blocks }) and Slack's page for the method, which also lists `channels`.
+ */
+const WRITTEN_OUT: Record<string, { params: string[]; required: string[] }> = {
+  'files.completeUploadExternal': { params: ['files', 'channel_id', 'channels', 'thread_ts', 'initial_comment', 'blocks'], required: ['files'] },
 };
 
 let cache: Map<string, MethodSpec> | undefined;
@@ -49,6 +61,9 @@ export function webApiSpec(): Map<string, MethodSpec> {
   }
   for (const [method, { file, iface }] of Object.entries(NEWER_METHODS)) {
     methods.set(method, { ...argumentsOf(file, iface), source: '@slack/web-api' });
+  }
+  for (const [method, { params, required }] of Object.entries(WRITTEN_OUT)) {
+    methods.set(method, { params: new Set(params), required: new Set(required), source: '@slack/web-api' });
   }
   cache = methods;
   return methods;
