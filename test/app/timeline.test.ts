@@ -72,19 +72,24 @@ describeDb('changeStatus', () => {
     expect((await snapshot(database.db, incidentId)).status).toBe('identified');
   });
 
-  it('does not let a back-dated change override a newer status', async () => {
+  it.each([
+    ['without text', {}],
+    ['with public text: no public update is drafted', { publicText: 'We are monitoring.' }],
+  ])('refuses a back-dated change a newer status overtakes, writing nothing (%s)', async (_name, extra) => {
     const { ctx, clock } = makeContext(database.db);
     const aiko = person('Aiko');
     const { incidentId } = await declare(ctx, aiko);
     clock.set(minutesAfterT0(10));
     await changeStatus(ctx, metaOf(aiko), incidentId, { status: 'identified' });
     clock.set(minutesAfterT0(15));
+    const before = await countEverything(database.db);
     // Someone remembers that monitoring began at +5, before the +10 change to identified.
-    const { outcome } = await changeStatus(ctx, metaOf(aiko), incidentId, { status: 'monitoring', at: minutesAfterT0(5) });
-    expect(outcome).toMatchObject({ to: 'monitoring', status: 'identified', occurredAt: minutesAfterT0(5).toISOString() });
+    const error = await expectDomainError(changeStatus(ctx, metaOf(aiko), incidentId, { status: 'monitoring', at: minutesAfterT0(5), ...extra }), 'status_overtaken');
+    expect(error.params).toMatchObject({ status: 'identified', laterAt: minutesAfterT0(10).toISOString() });
+    expect(error.verb).toBe('status');
+    expect(await countEverything(database.db)).toEqual(before);
     const [row] = await database.db.select({ status: t.incident.status }).from(t.incident).where(eq(t.incident.id, incidentId));
     expect(row?.status).toBe('identified');
-    expect(await countEntries(database.db, incidentId, 'status')).toBe(2);
   });
 
   it('rejects the current status with same_status and writes nothing', async () => {
