@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import lockfile from 'proper-lockfile';
 import * as schema from './schema.ts';
+import { isFreshDataDir, setUpDataDir } from './set-up-directory.ts';
 
 /** Drizzle over either driver; use cases see only this type. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -136,6 +137,14 @@ async function openPglite(options: OpenOptions): Promise<Database> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ELOCKED') throw new DatabaseLockedError(dir);
       throw e;
+    }
+    if ((options.migrate ?? true) && isFreshDataDir(dir)) {
+      try {
+        await setUpDataDir(dir, MIGRATIONS_FOLDER);
+      } catch (e) {
+        await release();
+        throw e;
+      }
     }
     client = await PGlite.create(dir);
   } else {
