@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { AppContext } from '../../src/app/context.ts';
 import { ConsoleSession } from '../../src/chat/console/console-session.ts';
@@ -18,7 +21,7 @@ export interface ConsoleHarness {
 }
 
 /** A console session over `app`, printing to a PassThrough the test reads and logging to memory. */
-export function openConsole(database: Database, app: AppContext, actor: Actor): ConsoleHarness {
+export function openConsole(database: Database, app: AppContext, actor: Actor, env: Record<string, string> = {}): ConsoleHarness {
   const out = new PassThrough();
   let printed = '';
   out.setEncoding('utf8');
@@ -33,7 +36,8 @@ export function openConsole(database: Database, app: AppContext, actor: Actor): 
   });
   const logger = createLogger({ level: 'warn', destination });
 
-  const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo' });
+  // Files the console shares (postmortem drafts) go to a directory of the test's own.
+  const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', DATA_DIR: mkdtempSync(join(tmpdir(), 'tsuiki-console-')), ...env });
   const runtime = createRuntime(config, database, { app, i18n: testI18n() });
   const session = new ConsoleSession(runtime, out, actor, logger);
   return {
