@@ -27,6 +27,8 @@ export interface AppSettings {
   /** Zone each language reads times in. */
   timeZones: Record<string, string>;
   publicUrl: string;
+  /** TRANSLATION_WAIT_SECONDS: how long a language's deliveries wait for its translation; 30 when unset. */
+  translationWaitSeconds?: number;
 }
 
 export function createAppContext(db: Db, clock: Clock, settings: AppSettings, i18n: I18n, translator?: TranslationService): AppContext {

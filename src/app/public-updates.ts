@@ -6,8 +6,13 @@ import type { Tx } from '../db/client.ts';
 import { sourceLanguageOf } from '../translate/detect-language.ts';
 import * as t from '../db/schema.ts';
 import { enqueueUpdateDeliveries } from '../outbox/deliveries.ts';
+import { enqueueJob } from '../outbox/job-runner.ts';
 import type { AppContext } from './context.ts';
+import { TRANSLATE_PUBLIC_UPDATE_JOB, translateJobKey } from './translate-public-update.ts';
 import { appendEntry, setMoment } from './writes.ts';
+
+/** TRANSLATION_WAIT_SECONDS when the settings do not say. */
+export const DEFAULT_TRANSLATION_WAIT_SECONDS = 30;
 
 export interface UpdateDrafted {
   [key: string]: unknown;
@@ -96,7 +101,21 @@ export async function markPublished(
   // Two publishes racing in two processes: the earliest keeps the moment, whoever commits last.
   if (!incident.moments.first_public) await setMoment(tx, incident.id, 'first_public', now, actor.id, now, { keepEarliest: true });
   // The outbox: deliveries commit with the publish, so none is lost and none is sent for a rolled-back update.
-  await enqueueUpdateDeliveries(tx, { updateId, incidentId: incident.id, componentIds: incident.components.map((c) => c.id), now });
+  // A language without its translation yet has its deliveries wait for it (TRANSLATION_WAIT_SECONDS),
+  // and a configured translator is asked for it by a job that commits with the publish too.
+  const present = await tx.select({ lang: t.publicUpdateTranslation.lang }).from(t.publicUpdateTranslation).where(eq(t.publicUpdateTranslation.updateId, updateId));
+  const missing = ctx.settings.locales.filter((lang) => !present.some((p) => p.lang === lang));
+  const until = new Date(now.getTime() + (ctx.settings.translationWaitSeconds ?? DEFAULT_TRANSLATION_WAIT_SECONDS) * 1000);
+  await enqueueUpdateDeliveries(tx, {
+    updateId,
+    incidentId: incident.id,
+    componentIds: incident.components.map((c) => c.id),
+    now,
+    wait: { missing, locales: ctx.settings.locales, until },
+  });
+  if (missing.length > 0 && ctx.translator) {
+    await enqueueJob(tx, TRANSLATE_PUBLIC_UPDATE_JOB, { updateId }, { key: translateJobKey(updateId), runAt: now });
+  }
   // Delivered at commit to every process's status page (LISTEN tsuiki_status), which re-renders at once.
   await tx.execute(sql`select pg_notify('tsuiki_status', ${updateId})`);
 }

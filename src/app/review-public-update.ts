@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.ts';
 import { MAX_TEXT_LENGTH } from '../core/model.ts';
 import type { Tx } from '../db/client.ts';
 import * as t from '../db/schema.ts';
+import { releaseTranslatedDeliveries } from '../outbox/deliveries.ts';
 import { type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
 import { markPublished } from './public-updates.ts';
@@ -57,7 +58,12 @@ export async function cancelUpdate(ctx: AppContext, meta: CommandMeta, updateId:
   });
 }
 
-/** A person's translation for one language of a previewed update; marked `human`. */
+/**
+ * A person's translation for one language of a previewed update; marked `human`. On a
+ * published update, a language still without any translation may be typed too (its
+ * deliveries are waiting for it, or went out in the source language): it wins over the
+ * machine's, and the waiting deliveries go at once.
+ */
 export async function editTranslation(
   ctx: AppContext,
   meta: CommandMeta,
@@ -71,7 +77,12 @@ export async function editTranslation(
   return runWrite(ctx, meta, 'edit_translation', undefined, async (tx, now) => {
     const update = await lockUpdate(tx, updateId);
     const incident = await loadForActor(tx, update.incidentId, meta, { write: false, requireResponder: true });
-    if (update.state !== 'draft') throw new DomainError('update_not_draft', {});
+    const existing = await tx
+      .select({ lang: t.publicUpdateTranslation.lang })
+      .from(t.publicUpdateTranslation)
+      .where(eq(t.publicUpdateTranslation.updateId, updateId));
+    const awaited = update.state === 'published' && input.lang !== update.sourceLang && !existing.some((e) => e.lang === input.lang);
+    if (update.state !== 'draft' && !awaited) throw new DomainError('update_not_draft', {});
     await tx
       .insert(t.publicUpdateTranslation)
       .values({ updateId, lang: input.lang, body, origin: 'human', translator: null, updatedAt: now })
@@ -81,6 +92,11 @@ export async function editTranslation(
       });
     if (input.lang === update.sourceLang) {
       await tx.update(t.publicUpdate).set({ body }).where(and(eq(t.publicUpdate.id, updateId)));
+    }
+    if (awaited) {
+      const present = [...existing.map((e) => e.lang), input.lang];
+      await releaseTranslatedDeliveries(tx, { updateId, present, locales: ctx.settings.locales, now });
+      return { incidentId: incident.id, number: incident.number, updateId, state: 'published', unchanged: false };
     }
     return { incidentId: incident.id, number: incident.number, updateId, state: 'draft', unchanged: false };
   });

@@ -1,7 +1,54 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Executor } from '../db/client.ts';
 import * as t from '../db/schema.ts';
+import { releaseTranslatedDeliveries } from '../outbox/deliveries.ts';
+import { defineJob } from '../outbox/job-runner.ts';
+import type { GlossaryTerm } from '../translate/glossary.ts';
 import type { TranslationOutcome } from '../translate/translation-service.ts';
 import type { AppContext } from './context.ts';
+
+/**
+ * Fills a published update's missing translations: enqueued in the publishing transaction
+ * whenever a translator is configured and a language is missing, so the translation happens
+ * even when the process that published dies right after. Retried with backoff while the
+ * translator fails (its deliveries go out in the source language meanwhile, the translation
+ * follows); a person's translation, typed meanwhile, is never overwritten.
+ */
+export const TRANSLATE_PUBLIC_UPDATE_JOB = defineJob({
+  name: 'translate.public_update',
+  version: 1,
+  payload: z.object({ updateId: z.uuid() }),
+  backoff: { baseMs: 2_000, maxMs: 10 * 60_000, maxAttempts: 40 },
+});
+
+/** The job key: one pending translation job per update. */
+export const translateJobKey = (updateId: string) => `translate:${updateId}`;
+
+/** Runs the job: throws while a language is still missing because the translator failed, so it is tried again. */
+export async function runTranslateJob(ctx: AppContext, payload: { updateId: string }): Promise<void> {
+  const result = await translatePublicUpdate(ctx, payload.updateId);
+  const failed = Object.entries(result.failures).filter(([lang]) => result.missing.includes(lang));
+  if (failed.length > 0) throw new Error(`translation of ${payload.updateId} failed: ${failed.map(([lang, reason]) => `${lang} ${reason}`).join(', ')}`);
+}
+
+/**
+ * A followed vendor's component names (recorded on the incident's upstream marker at import),
+ * as glossary terms: kept in the vendor's spelling in every language, unless COMPONENTS_FILE
+ * names the component (by the id the import gave it) per language.
+ */
+export async function vendorTerms(db: Executor, upstream: unknown): Promise<GlossaryTerm[]> {
+  const listed = (upstream as { components?: unknown } | null)?.components;
+  if (!Array.isArray(listed)) return [];
+  const vendor = listed.filter((c): c is { id: string; name: string } => typeof c?.id === 'string' && typeof c?.name === 'string');
+  if (vendor.length === 0) return [];
+  const rows = await db
+    .select({ id: t.component.id, names: t.component.names })
+    .from(t.component)
+    .where(inArray(t.component.id, vendor.map((c) => c.id)));
+  const names = new Map(rows.map((r) => [r.id, r.names]));
+  return vendor.map((c) => ({ term: c.name, names: { ...names.get(c.id) } }));
+}
 
 export interface TranslationsFilled {
   /** Languages that got a machine translation now. */
@@ -29,8 +76,10 @@ export async function translatePublicUpdate(ctx: AppContext, updateId: string): 
 
   // The source text as it stands now: a person may have corrected it with Edit translation.
   const source = existing.find((e) => e.lang === update.sourceLang)?.body ?? update.body;
+  const [incident] = await ctx.db.select({ upstream: t.incident.upstream }).from(t.incident).where(eq(t.incident.id, update.incidentId));
+  const terms = await vendorTerms(ctx.db, incident?.upstream ?? null);
   const outcomes = await Promise.all(
-    wanted.map(async (lang) => [lang, await service.translate(ctx.db, source, update.sourceLang, lang, ctx.clock.now())] as const),
+    wanted.map(async (lang) => [lang, await service.translate(ctx.db, source, update.sourceLang, lang, ctx.clock.now(), { terms })] as const),
   );
   const failures: TranslationsFilled['failures'] = {};
   const done: { lang: string; body: string }[] = [];
@@ -52,6 +101,11 @@ export async function translatePublicUpdate(ctx: AppContext, updateId: string): 
         .onConflictDoNothing()
         .returning({ lang: t.publicUpdateTranslation.lang });
       if (rows.length) inserted.push(lang);
+    }
+    // Deliveries waiting for these languages go now; those sent in the source language get their follow-up.
+    if (inserted.length > 0 && current.state === 'published') {
+      const present = await tx.select({ lang: t.publicUpdateTranslation.lang }).from(t.publicUpdateTranslation).where(eq(t.publicUpdateTranslation.updateId, updateId));
+      await releaseTranslatedDeliveries(tx, { updateId, present: present.map((p) => p.lang), locales: ctx.settings.locales, now });
     }
     return { filled: inserted, stale: false };
   });

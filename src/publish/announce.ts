@@ -1,6 +1,6 @@
 import type { NeutralMessage } from '../chat/message.ts';
 import type { I18n } from '../i18n.ts';
-import { bodyFor, componentName, type DeliveryItem, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
+import { bodyFor, componentName, type DeliveryItem, languageName, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
 
 /**
  * What the chat targets need of a platform: the `announce` and `post` of `ChatPlatform`,
@@ -14,18 +14,33 @@ export interface AnnouncementPort {
   post(channelId: string, message: NeutralMessage): Promise<string>;
 }
 
-/** The update as a chat message in one language and zone. */
-export function renderChatUpdate(update: PublishedUpdate, i18n: I18n, lang: string, zone: string): NeutralMessage {
+/**
+ * The update as a chat message in one language and zone. Untranslated, the source text
+ * goes under a notice naming its language; a follow-up post carries the translation.
+ */
+export function renderChatUpdate(update: PublishedUpdate, i18n: I18n, lang: string, zone: string, followUp?: DeliveryItem['followUp']): NeutralMessage {
   const tr = i18n.t(lang);
   const status = tr(`common:status.${update.status}`);
-  const title = tr('email:chat.title', { ref: `INC-${update.incidentNumber}`, title: update.incidentTitle, status });
+  const updateTitle = tr('email:chat.title', { ref: `INC-${update.incidentNumber}`, title: update.incidentTitle, status });
+  const title = followUp ? tr('email:translated.subject', { subject: updateTitle }) : updateTitle;
   const time = i18n.formatDateTime(update.publishedAt, lang, zone);
-  const { body } = bodyFor(update, lang);
+  const { lang: bodyLang, body } = bodyFor(update, lang);
+  const notice =
+    bodyLang !== lang
+      ? tr('email:untranslated', { language: languageName(bodyLang, lang) })
+      : followUp
+        ? tr('email:translated.notice', { language: languageName(update.sourceLang, lang) })
+        : undefined;
   const components = update.components.map((c) => `${componentName(c, lang)} (${tr(`common:impact.${c.impact}`)})`);
   return {
-    text: `${title}: ${body}`,
+    text: `${title}: ${notice ? `${notice} ` : ''}${body}`,
     title,
-    lines: [tr('email:postedAt', { time }), body, ...(components.length ? [tr('email:components', { list: i18n.formatList(components, lang) })] : [])],
+    lines: [
+      tr('email:postedAt', { time }),
+      ...(notice ? [notice] : []),
+      body,
+      ...(components.length ? [tr('email:components', { list: i18n.formatList(components, lang) })] : []),
+    ],
   };
 }
 
@@ -33,7 +48,7 @@ export function renderChatUpdate(update: PublishedUpdate, i18n: I18n, lang: stri
 export function createAnnounceChannel(port: AnnouncementPort, i18n: I18n, lang: string, zone: string): PublishChannel {
   return {
     target: 'announce',
-    deliver: (item: DeliveryItem) => port.announce(renderChatUpdate(item.update, i18n, lang, zone)),
+    deliver: (item: DeliveryItem) => port.announce(renderChatUpdate(item.update, i18n, lang, zone, item.followUp)),
   };
 }
 
@@ -44,7 +59,7 @@ export function createChatChannel(port: AnnouncementPort, i18n: I18n): PublishCh
     async deliver(item: DeliveryItem) {
       const r = item.recipient;
       if (!r) throw new TerminalDeliveryError('chat delivery without a subscriber');
-      await port.post(r.address, renderChatUpdate(item.update, i18n, i18n.pick(r.lang), r.timeZone));
+      await port.post(r.address, renderChatUpdate(item.update, i18n, i18n.pick(r.lang), r.timeZone, item.followUp));
     },
   };
 }

@@ -48,6 +48,12 @@ export interface DeliveryItem {
   attempt: number;
   update: PublishedUpdate;
   recipient?: Recipient;
+  /**
+   * Set on a follow-up: the update already went out in its source language (under the
+   * untranslated notice) and this delivery carries the translation into `lang`, as its own
+   * message in the same thread.
+   */
+  followUp?: { lang: string };
 }
 
 /**
@@ -93,6 +99,15 @@ export function errorForStatus(status: number, body: string, retryAfterMs?: numb
 export function bodyFor(update: PublishedUpdate, lang: string): { lang: string; body: string } {
   const body = update.bodies[lang];
   return body !== undefined ? { lang, body } : { lang: update.sourceLang, body: update.bodies[update.sourceLang] ?? '' };
+}
+
+/** The language's own name for another language (`英語` for `en` in `ja`). */
+export function languageName(lang: string, inLang: string): string {
+  try {
+    return new Intl.DisplayNames([inLang], { type: 'language' }).of(lang) ?? lang;
+  } catch {
+    return lang;
+  }
 }
 
 /** A component's name in a language, else its default name. */

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { I18n } from '../i18n.ts';
-import { bodyFor, componentName, type DeliveryItem, type PublishChannel, type PublishedUpdate, type Recipient, RetryableDeliveryError, TerminalDeliveryError } from './channel.ts';
+import { bodyFor, componentName, type DeliveryItem, languageName, type PublishChannel, type PublishedUpdate, type Recipient, RetryableDeliveryError, TerminalDeliveryError } from './channel.ts';
 
 export interface EmailSettings {
   /** `smtp://` or `smtps://` (SMTP_URL). */
@@ -38,20 +38,42 @@ export function unsubscribeUrl(publicUrl: string, token: string): string {
  * One subscriber's mail for one update, in their language and time zone. Every mail of
  * an incident refers to the same root id, so mail clients thread them together.
  */
-export function renderUpdateMail(update: PublishedUpdate, recipient: Recipient, settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>): RenderedMail {
-  return mailTemplate(update, recipient.lang, recipient.timeZone, settings)(recipient);
+export function renderUpdateMail(
+  update: PublishedUpdate,
+  recipient: Recipient,
+  settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>,
+  followUp?: DeliveryItem['followUp'],
+): RenderedMail {
+  return mailTemplate(update, recipient.lang, recipient.timeZone, settings, followUp)(recipient);
 }
 
 /** Renders what one update's mail says in one language and zone; the result fills in a subscriber. */
 type MailTemplate = (recipient: Pick<Recipient, 'id' | 'unsubscribeToken'>) => RenderedMail;
 
-function mailTemplate(update: PublishedUpdate, recipientLang: string, timeZone: string, settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>): MailTemplate {
+/**
+ * Untranslated, the source text goes under a notice naming its language; a follow-up (the
+ * translation sent after it) says what it translates, replies to the first mail and keeps
+ * the incident's thread.
+ */
+function mailTemplate(
+  update: PublishedUpdate,
+  recipientLang: string,
+  timeZone: string,
+  settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>,
+  followUp?: DeliveryItem['followUp'],
+): MailTemplate {
   const { i18n } = settings;
   const lang = i18n.languages.includes(recipientLang) ? recipientLang : i18n.languages[0]!;
   const tr = i18n.t(lang);
   const ref = `INC-${update.incidentNumber}`;
   const status = tr(`common:status.${update.status}`);
-  const { body } = bodyFor(update, lang);
+  const { lang: bodyLang, body } = bodyFor(update, lang);
+  const notice =
+    bodyLang !== lang
+      ? tr('email:untranslated', { language: languageName(bodyLang, lang) })
+      : followUp
+        ? tr('email:translated.notice', { language: languageName(update.sourceLang, lang) })
+        : undefined;
   const time = i18n.formatDateTime(update.publishedAt, lang, timeZone, 'fullDateTime');
   const components = update.components.map((c) => `${componentName(c, lang)} (${tr(`common:impact.${c.impact}`)})`);
   const statusUrl = `${settings.publicUrl}/status/incidents/${update.incidentId}?lang=${encodeURIComponent(lang)}`;
@@ -61,13 +83,13 @@ function mailTemplate(update: PublishedUpdate, recipientLang: string, timeZone: 
     tr('email:postedAt', { time }),
     ...(components.length ? [tr('email:components', { list: i18n.formatList(components, lang) })] : []),
   ];
-  const textHead = [heading, '', ...lines, '', body, '', tr('email:viewStatusPage', { url: statusUrl })].join('\n');
+  const textHead = [heading, '', ...lines, '', ...(notice ? [notice, ''] : []), body, '', tr('email:viewStatusPage', { url: statusUrl })].join('\n');
   // The unsubscribe line is the only part that differs between subscribers: split around it.
   const [textBefore, textAfter] = splitAround(tr('email:unsubscribe', { url: URL_SLOT }));
   const htmlHead = `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"></head><body>
 <h1 style="font-size:1.2em">${escapeHtml(heading)}</h1>
 ${lines.map((l) => `<p style="margin:0">${escapeHtml(l)}</p>`).join('\n')}
-<p style="white-space:pre-wrap">${escapeHtml(body)}</p>
+${notice ? `<p><em>${escapeHtml(notice)}</em></p>\n` : ''}<p style="white-space:pre-wrap"${bodyLang !== lang ? ` lang="${escapeHtml(bodyLang)}"` : ''}>${escapeHtml(body)}</p>
 <p><a href="${escapeHtml(statusUrl)}">${escapeHtml(statusUrl)}</a></p>
 <p style="font-size:.8em"><a href="`;
   const htmlTail = `">${escapeHtml(tr('email:unsubscribeLink'))}</a></p>
@@ -75,20 +97,23 @@ ${lines.map((l) => `<p style="margin:0">${escapeHtml(l)}</p>`).join('\n')}
   const domain = mailDomain(settings.from);
   const root = `<incident.${update.incidentId}@${domain}>`;
   const first = update.firstUpdateId === update.id;
-  const subject = tr('email:subject', { ref, title: update.incidentTitle, status });
+  const updateSubject = tr('email:subject', { ref, title: update.incidentTitle, status });
+  const subject = followUp ? tr('email:translated.subject', { subject: updateSubject }) : updateSubject;
   // Every mail of the incident points at one root id; clients thread on References.
   const threading: Record<string, string> = first ? { References: root } : { 'In-Reply-To': root, References: root };
   return (recipient) => {
     const unsubscribe = unsubscribeUrl(settings.publicUrl, recipient.unsubscribeToken);
+    const updateMessageId = `<update.${update.id}.${recipient.id}@${domain}>`;
     return {
       subject,
       text: `${textHead}\n${textBefore}${unsubscribe}${textAfter}\n`,
       html: `${htmlHead}${escapeHtml(unsubscribe)}${htmlTail}`,
-      messageId: `<update.${update.id}.${recipient.id}@${domain}>`,
+      messageId: followUp ? `<update.${update.id}.${recipient.id}.${followUp.lang}@${domain}>` : updateMessageId,
       headers: {
         'List-Unsubscribe': `<${unsubscribe}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-        ...threading,
+        // The translation answers the mail it translates, within the incident's thread.
+        ...(followUp ? { 'In-Reply-To': updateMessageId, References: `${root} ${updateMessageId}` } : threading),
         'Content-Language': lang,
       },
     };
@@ -107,12 +132,14 @@ function splitAround(rendered: string): [string, string] {
 /** Mail templates of the updates being sent, per language and zone; a fan-out renders each once. */
 function createTemplateCache(settings: Pick<EmailSettings, 'from' | 'publicUrl' | 'i18n'>, size = 256) {
   const cache = new Map<string, MailTemplate>();
-  return (update: PublishedUpdate, recipient: Recipient): RenderedMail => {
-    const key = `${update.id}\u0000${recipient.lang}\u0000${recipient.timeZone}`;
+  return (update: PublishedUpdate, recipient: Recipient, followUp?: DeliveryItem['followUp']): RenderedMail => {
+    // Whether the reader's language is there yet is part of the key: a translation changes the mail.
+    const langs = Object.keys(update.bodies).sort().join(',');
+    const key = `${update.id}\u0000${recipient.lang}\u0000${recipient.timeZone}\u0000${langs}\u0000${followUp?.lang ?? ''}`;
     let template = cache.get(key);
     if (!template) {
       if (cache.size >= size) cache.delete(cache.keys().next().value!);
-      template = mailTemplate(update, recipient.lang, recipient.timeZone, settings);
+      template = mailTemplate(update, recipient.lang, recipient.timeZone, settings, followUp);
       cache.set(key, template);
     }
     return template(recipient);
@@ -147,7 +174,7 @@ export function createEmailChannel(settings: EmailSettings): EmailChannel {
     target: 'email',
     async deliver(item: DeliveryItem) {
       if (!item.recipient) throw new TerminalDeliveryError('email delivery without a subscriber');
-      const mail = render(item.update, item.recipient);
+      const mail = render(item.update, item.recipient, item.followUp);
       try {
         await transport.sendMail({
           from: settings.from,

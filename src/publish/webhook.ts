@@ -3,10 +3,15 @@ import type { Clock } from '../core/clock.ts';
 import { type DeliveryItem, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
 import { sendHttp } from './http-target.ts';
 
-/** The JSON body of a webhook: every language of the update, structured parts untranslated. */
-export function webhookPayload(update: PublishedUpdate, publicUrl: string) {
+/**
+ * The JSON body of a webhook: every language of the update there is, structured parts
+ * untranslated. `incident.updated` carries the update once (after waiting for its
+ * translations); `update.translated` follows for each language that arrived after it,
+ * with every language there is by then, `translated_lang` naming the new one.
+ */
+export function webhookPayload(update: PublishedUpdate, publicUrl: string, followUp?: DeliveryItem['followUp']) {
   return {
-    type: 'incident.updated',
+    type: followUp ? 'update.translated' : 'incident.updated',
     timestamp: update.publishedAt.toISOString(),
     data: {
       incident: {
@@ -22,6 +27,7 @@ export function webhookPayload(update: PublishedUpdate, publicUrl: string) {
         published_at: update.publishedAt.toISOString(),
         source_lang: update.sourceLang,
         body: update.bodies,
+        ...(followUp ? { translated_lang: followUp.lang } : {}),
       },
       components: update.components.map((c) => ({ id: c.id, name: c.name, names: c.names, impact: c.impact })),
     },
@@ -44,12 +50,14 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 export function createWebhookChannel(options: { clock: Clock; publicUrl: string; timeoutMs?: number }): PublishChannel {
   // Every subscriber of an update gets the same body: a fan-out serializes it once.
   const bodies = new Map<string, string>();
-  const bodyOf = (update: PublishedUpdate) => {
-    let body = bodies.get(update.id);
+  const bodyOf = (update: PublishedUpdate, followUp: DeliveryItem['followUp']) => {
+    // Translations arrive after publishing: the languages there are part of the key.
+    const key = `${update.id}:${Object.keys(update.bodies).sort().join(',')}:${followUp?.lang ?? ''}`;
+    let body = bodies.get(key);
     if (body === undefined) {
       if (bodies.size >= 64) bodies.delete(bodies.keys().next().value!);
-      body = JSON.stringify(webhookPayload(update, options.publicUrl));
-      bodies.set(update.id, body);
+      body = JSON.stringify(webhookPayload(update, options.publicUrl, followUp));
+      bodies.set(key, body);
     }
     return body;
   };
@@ -59,7 +67,7 @@ export function createWebhookChannel(options: { clock: Clock; publicUrl: string;
       const recipient = item.recipient;
       if (!recipient) throw new TerminalDeliveryError('webhook delivery without a subscriber');
       if (!recipient.secret) throw new TerminalDeliveryError(`webhook ${recipient.address} has no secret`);
-      const body = bodyOf(item.update);
+      const body = bodyOf(item.update, item.followUp);
       const timestamp = Math.floor(options.clock.now().getTime() / 1000);
       await sendHttp(
         recipient.address,

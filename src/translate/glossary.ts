@@ -44,4 +44,18 @@ export function buildGlossary(file: GlossarySource | undefined): Glossary {
   return { terms, version };
 }
 
+/**
+ * The glossary with more terms (a followed vendor's component names): a term the glossary
+ * already has keeps its entry, COMPONENTS_FILE's forms winning; the version changes with
+ * the added terms, so cached translations made without them are not reused.
+ */
+export function withTerms(glossary: Glossary, extra: readonly GlossaryTerm[]): Glossary {
+  const known = new Set(glossary.terms.map((t) => t.term));
+  const added = extra.filter((t) => t.term.trim().length > 0 && !known.has(t.term) && (known.add(t.term), true));
+  if (added.length === 0) return glossary;
+  const terms = [...glossary.terms, ...added].sort((a, b) => a.term.localeCompare(b.term));
+  const canonical = JSON.stringify([glossary.version, added.map((t) => [t.term, Object.entries(t.names).sort()])]);
+  return { terms, version: createHash('sha256').update(canonical).digest('hex').slice(0, 12) };
+}
+
 export const EMPTY_GLOSSARY: Glossary = { terms: [], version: 'none' };

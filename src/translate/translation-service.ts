@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { readCachedTranslation, writeCachedTranslation } from './cache.ts';
-import type { Glossary } from './glossary.ts';
+import { type Glossary, type GlossaryTerm, withTerms } from './glossary.ts';
 import { hasTranslatableText, maskProtected, restoreProtected } from './protect.ts';
 import { type Translator, TranslatorError } from './translator.ts';
 
@@ -29,11 +29,20 @@ export class TranslationService {
     return this.translator.name;
   }
 
-  async translate(db: Db, text: string, sourceLang: string, targetLang: string, now: Date): Promise<TranslationOutcome> {
-    const key = { text, sourceLang, targetLang, translator: this.translator.name, glossaryVersion: this.glossary.version };
+  /** `options.terms`: more names kept exact for this text only (a followed vendor's components). */
+  async translate(
+    db: Db,
+    text: string,
+    sourceLang: string,
+    targetLang: string,
+    now: Date,
+    options: { terms?: readonly GlossaryTerm[] } = {},
+  ): Promise<TranslationOutcome> {
+    const glossary = options.terms?.length ? withTerms(this.glossary, options.terms) : this.glossary;
+    const key = { text, sourceLang, targetLang, translator: this.translator.name, glossaryVersion: glossary.version };
     const cached = await readCachedTranslation(db, key);
     if (cached !== undefined) return { ok: true, text: cached, cached: true };
-    const masked = maskProtected(text, this.glossary);
+    const masked = maskProtected(text, glossary);
     if (!hasTranslatableText(masked)) {
       // Nothing but names, numbers and links: the text is its own translation (glossary forms applied).
       const same = restoreProtected(masked.text, masked, targetLang)!;

@@ -118,7 +118,14 @@ async function markUpstream(ctx: AppContext, meta: CommandMeta, page: FollowedPa
       .onConflictDoNothing()
       .returning({ incidentId: t.upstreamIncident.incidentId });
     if (inserted.length === 0) return { incidentId, marked: false };
-    const marker = { vendor, url: page.url, id: upstream.id, ...(upstream.shortlink ? { shortlink: upstream.shortlink } : {}) };
+    // The vendor's component names travel with the marker: translation keeps them as glossary terms.
+    const marker = {
+      vendor,
+      url: page.url,
+      id: upstream.id,
+      ...(upstream.shortlink ? { shortlink: upstream.shortlink } : {}),
+      components: vendorComponentNames(upstream.components, ...upstream.incident_updates.map((u) => u.affected_components ?? [])),
+    };
     await tx.update(t.incident).set({ upstream: marker, updatedAt: now }).where(eq(t.incident.id, incidentId));
     const components = await applyComponents(tx, ctx, incidentId, affectedComponents(upstream), now);
     if (components.length > 0) {
@@ -152,6 +159,22 @@ async function applyComponents(tx: Tx, ctx: AppContext, incidentId: string, comp
       .onConflictDoUpdate({ target: [t.incidentComponent.incidentId, t.incidentComponent.componentId], set: { impact: c.impact } });
   }
   return usable;
+}
+
+/** A vendor's component names with the ids the import gives them (`Programmable SMS` → `programmable-sms`), each once. */
+export function vendorComponentNames(...lists: readonly (readonly { name: string }[])[]): { id: string; name: string }[] {
+  const byName = new Map<string, { id: string; name: string }>();
+  for (const list of lists) for (const c of list) if (c.name.trim() && !byName.has(c.name)) byName.set(c.name, { id: componentSlug(c.name), name: c.name });
+  return [...byName.values()];
+}
+
+/** Adds the names an update brings to the marker's list; writes nothing when it knows them all. */
+async function rememberVendorNames(tx: Tx, incidentId: string, upstream: Record<string, unknown> | null, named: readonly { name: string }[]) {
+  if (!upstream) return;
+  const known = Array.isArray(upstream.components) ? (upstream.components as { id: string; name: string }[]) : [];
+  const merged = vendorComponentNames(known, named);
+  if (merged.length === known.length) return;
+  await tx.update(t.incident).set({ upstream: { ...upstream, components: merged } }).where(eq(t.incident.id, incidentId));
 }
 
 /**
@@ -197,6 +220,7 @@ async function importUpdate(
       return impact ? [{ id: componentSlug(c.name), name: c.name, impact }] : [];
     });
     await applyComponents(tx, ctx, incidentId, raised, now);
+    await rememberVendorNames(tx, incidentId, incident.upstream, update.affected_components ?? []);
     await touchIncident(tx, incidentId, now);
     if (incident.visibility === 'private' || !body) return { incidentId, skipped: false };
     const previewCtx: AppContext =

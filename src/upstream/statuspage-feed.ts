@@ -12,6 +12,8 @@ const UpstreamComponent = z.object({
   name: z.string().min(1),
   status: z.string().optional(),
   new_status: z.string().optional(),
+  // A component group's name is a product name too (`Programmable Messaging`).
+  group: z.boolean().optional(),
 });
 
 const UpstreamUpdate = z.object({

@@ -239,11 +239,24 @@ describeDb('editTranslation', () => {
     expect(await countEverything(database.db)).toEqual(before);
   });
 
-  it('refuses to edit a published update with update_not_draft', async () => {
+  it('refuses to edit a published update’s source or an existing translation with update_not_draft', async () => {
     const { ctx } = makeContext(database.db);
     const aiko = person('Aiko');
     const { updateId } = await drafted(ctx, aiko);
     await publishUpdate(ctx, metaOf(aiko), updateId);
-    await expectDomainError(editTranslation(ctx, metaOf(aiko), updateId, { lang: 'ja', body: '調査中です。' }), 'update_not_draft');
+    await expectDomainError(editTranslation(ctx, metaOf(aiko), updateId, { lang: 'en', body: 'Rewritten.' }), 'update_not_draft');
+    await editTranslation(ctx, metaOf(aiko), updateId, { lang: 'ja', body: '調査中です。' });
+    await expectDomainError(editTranslation(ctx, metaOf(aiko), updateId, { lang: 'ja', body: '再調査中です。' }), 'update_not_draft');
+  });
+
+  it('takes a person’s translation of a published update’s missing language, the one its deliveries wait for', async () => {
+    const { ctx } = makeContext(database.db);
+    const aiko = person('Aiko');
+    const { updateId } = await drafted(ctx, aiko);
+    await publishUpdate(ctx, metaOf(aiko), updateId);
+    const { outcome } = await editTranslation(ctx, metaOf(aiko), updateId, { lang: 'ja', body: '調査中です。' });
+    expect(outcome.state).toBe('published');
+    const rows = await database.db.select().from(t.publicUpdateTranslation).where(eq(t.publicUpdateTranslation.updateId, updateId));
+    expect(rows.find((r) => r.lang === 'ja')).toMatchObject({ body: '調査中です。', origin: 'human' });
   });
 });
