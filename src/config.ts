@@ -29,6 +29,12 @@ const list = (value: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** A whole-number setting whose every problem reads "must be <what> (<min>-<max>)". */
+const wholeNumber = (min: number, max: number, what = 'a whole number') => {
+  const error = `must be ${what} (${min}-${max})`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+
 const Locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or ja');
 
 /** The raw environment, validated; names are the settings of PRODUCT.md. */
@@ -36,7 +42,8 @@ const Env = z
   .object({
     DATABASE_URL: optionalUrl(/^(postgres|postgresql):$/),
     DATA_DIR: optionalString.default('./data'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // 0 listens on any free port (tests, benchmarks).
+    PORT: wholeNumber(0, 65535, 'a port number').default(3000),
     HOST: optionalString.default('0.0.0.0'),
     PUBLIC_URL: optionalUrl(/^https?:$/),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -65,7 +72,7 @@ const Env = z
       }
     }),
     TEAM_TIME_ZONE: optionalString.refine((value) => value === undefined || isTimeZone(value), {
-      message: 'is not an IANA time zone',
+      message: 'must be an IANA time zone such as Asia/Tokyo',
     }),
     TRANSLATOR: z.enum(['none', 'deepl', 'openai']).default('none'),
     DEEPL_AUTH_KEY: optionalString,
@@ -74,21 +81,52 @@ const Env = z
     OPENAI_API_KEY: optionalString,
     OPENAI_MODEL: optionalString,
     PUBLISH_APPROVAL: z.enum(['preview', 'required', 'off']).default('preview'),
-    UPDATE_REMINDER_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+    UPDATE_REMINDER_MINUTES: wholeNumber(1, 1440).default(30),
     SMTP_URL: optionalUrl(/^smtps?:$/),
     MAIL_FROM: optionalString,
     STATUSPAGE_API_KEY: optionalString,
     STATUSPAGE_PAGE_ID: optionalString,
     STATUSPAGE_API_URL: optionalUrl(/^https?:$/),
     DIGEST_CRON: optionalString,
-    UPSTREAM_POLL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    UPSTREAM_POLL_SECONDS: wholeNumber(5, 86_400).default(60),
+    TRANSLATION_WAIT_SECONDS: wholeNumber(0, 86_400).default(30),
     COMPONENTS_FILE: optionalString,
     ADMIN_TOKEN: optionalString,
-    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    TRUST_PROXY_HOPS: wholeNumber(0, 10).default(0),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
   });
 
 type Env = z.infer<typeof Env>;
+
+/** One setting as `tsuiki --help` lists it, read from the schema above. */
+export interface SettingInfo {
+  name: string;
+  /** What an unset (or empty) setting means, if it has a default. */
+  default: string | undefined;
+  /** The values allowed, for a setting that is one of a list. */
+  values: string[] | undefined;
+}
+
+/** Every setting with its default and allowed values, straight from the schema that validates them. */
+export function describeSettings(): SettingInfo[] {
+  return Object.entries(Env.shape).map(([name, schema]) => {
+    let node: z.ZodType = schema;
+    let fallback: unknown;
+    let values: string[] | undefined;
+    for (let depth = 0; depth < 8; depth++) {
+      if (node instanceof z.ZodDefault) {
+        fallback = node.def.defaultValue;
+        node = node.def.innerType as z.ZodType;
+      } else if (node instanceof z.ZodOptional) node = node.def.innerType as z.ZodType;
+      else if (node instanceof z.ZodPipe) node = node.def.in as z.ZodType;
+      else {
+        if (node instanceof z.ZodEnum) values = node.options.map(String);
+        break;
+      }
+    }
+    return { name, default: fallback === undefined ? undefined : String(fallback), values };
+  });
+}
 
 /** Settings one integration needs once it is chosen; checked on the raw values so they are reported with every other problem. */
 function missingRequirements(source: Record<string, string | undefined>): string[] {
@@ -102,7 +140,7 @@ function missingRequirements(source: Record<string, string | undefined>): string
     [has('SMTP_URL'), ['MAIL_FROM'], 'when SMTP_URL is set'],
     [has('STATUSPAGE_API_KEY'), ['STATUSPAGE_PAGE_ID'], 'when STATUSPAGE_API_KEY is set'],
   ];
-  return rules.flatMap(([when, keys, why]) => (when ? keys.filter((k) => !has(k)).map((k) => `${k} is required ${why}`) : []));
+  return rules.flatMap(([when, keys, why]) => (when ? keys.filter((k) => !has(k)).map((k) => `${k}: required ${why}`) : []));
 }
 
 /** tsuiki's settings, read once at start from the environment and `.env`. */
@@ -121,6 +159,8 @@ export interface Config {
   publishApproval: Env['PUBLISH_APPROVAL'];
   updateReminderMinutes: number;
   upstreamPollSeconds: number;
+  /** How long a language's deliveries wait for its translation before going out in the source language (TRANSLATION_WAIT_SECONDS). */
+  translationWaitSeconds: number;
   componentsFile: string | undefined;
   incidentsChannel: string | undefined;
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
@@ -162,16 +202,38 @@ export function readEnvironment(
   return { ...fromFile, ...env };
 }
 
-/** Validates settings; throws ConfigError listing every bad one. */
-export function loadConfig(source: Record<string, string | undefined> = readEnvironment()): Config {
+/** What a zod issue says in the words of a setting: zod's own messages ("Invalid input…") are rephrased. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (!/^(Invalid|Too (small|big))/.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'number' || issue.expected === 'int' ? 'must be a whole number' : `must be a ${issue.expected}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    default:
+      return 'is invalid';
+  }
+}
+
+/**
+ * Validates settings; throws ConfigError listing every bad one as `NAME: what was expected,
+ * got "value"`. An empty setting (`PORT=`) counts as unset, so it takes its default.
+ */
+export function loadConfig(raw: Record<string, string | undefined> = readEnvironment()): Config {
+  const source = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = Env.safeParse(source);
   const missing = missingRequirements(source);
   if (!parsed.success || missing.length > 0) {
     const problems = (parsed.error?.issues ?? []).map((issue) => {
       const key = String(issue.path[0] ?? 'settings');
-      // Never echo the value: settings such as tokens and URLs with passwords are secrets.
-      const message = SECRET_KEYS.test(key) && issue.code === 'invalid_type' ? 'is invalid' : issue.message;
-      return `${key} ${message}`;
+      const message = describeIssue(issue);
+      // Never echo the value of a secret: tokens, keys, and URLs that may carry a password.
+      const got = message.startsWith('must') && !SECRET_KEYS.test(key) && source[key] !== undefined ? `, got ${JSON.stringify(source[key])}` : '';
+      return `${key}: ${message}${got}`;
     });
     throw new ConfigError([...problems, ...missing]);
   }
@@ -197,6 +259,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
     publishApproval: env.PUBLISH_APPROVAL,
     updateReminderMinutes: env.UPDATE_REMINDER_MINUTES,
     upstreamPollSeconds: env.UPSTREAM_POLL_SECONDS,
+    translationWaitSeconds: env.TRANSLATION_WAIT_SECONDS,
     componentsFile: env.COMPONENTS_FILE,
     incidentsChannel: env.INCIDENTS_CHANNEL,
     slack: {

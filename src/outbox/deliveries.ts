@@ -130,6 +130,7 @@ export async function releaseTranslatedDeliveries(
     update delivery set state = 'pending', last_error = null, next_attempt_at = null, created_at = ${at}::timestamptz
     where update_id = ${updateId}::uuid and state = 'skipped' and last_error = ${AWAITING_TRANSLATION}
       and substring(idempotency_key from ':translated:([^:]+)$') = any(${sqlTextArray(present)})`);
+  await announceWork(tx, 'delivery');
 }
 
 /** A claimed delivery row. */
