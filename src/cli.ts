@@ -1,9 +1,10 @@
+import { IANAZone } from 'luxon';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { importSubscribers } from './app/import-subscribers.ts';
 import { runConsole } from './chat/console/run-console.ts';
-import { ConfigError, type Config, loadConfig } from './config.ts';
+import { ConfigError, type Config, describeSettings, loadConfig } from './config.ts';
 import type { Actor } from './core/model.ts';
 import { openDatabase } from './db/client.ts';
 import { runDemo } from './demo.ts';
@@ -11,26 +12,44 @@ import { createLogger, type Logger } from './logger.ts';
 import { describeStartupError, startServer, stopOnSignals } from './main.ts';
 import { openRuntime } from './runtime.ts';
 
+/** Bad settings, whether loadConfig or a part found them at start-up: one line each, exit 2. */
+function exitOnConfigError(e: unknown): void {
+  if (e instanceof ConfigError) {
+    for (const problem of e.problems) process.stderr.write(`tsuiki: invalid setting: ${problem}\n`);
+    process.exit(2);
+  }
+}
+
 function configOrExit(): Config {
   try {
     return loadConfig();
   } catch (e) {
-    if (e instanceof ConfigError) {
-      for (const problem of e.problems) process.stderr.write(`tsuiki: invalid setting: ${problem}\n`);
-      process.exit(2);
-    }
+    exitOnConfigError(e);
     throw e;
   }
 }
 
 function fail(e: unknown): never {
+  exitOnConfigError(e);
   process.stderr.write(`tsuiki: ${describeStartupError(e)}\n`);
   process.exit(1);
 }
 
-function localActor(config: Config, lang: string | undefined): Actor {
+/** The settings part of `--help`, generated from the schema that validates them. */
+function settingsHelp(): string {
+  const width = Math.max(...describeSettings().map((s) => s.name.length)) + 2;
+  const lines = describeSettings().map(({ name, default: fallback, values }) => {
+    const facts = [values ? `one of ${values.join(', ')}` : '', fallback !== undefined ? `default ${fallback === '' ? '""' : fallback}` : 'unset by default'];
+    return `  ${name.padEnd(width)}${facts.filter(Boolean).join('; ')}`;
+  });
+  return ['', 'Settings (environment variables or ./.env; an empty value counts as unset; see README.md):', ...lines].join('\n');
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function localActor(config: Config, lang: string | undefined, timeZone?: string): Actor {
   const name = userInfo().username || 'you';
-  return { platform: 'console', id: `console:${name}`, name, lang: lang && config.locales.includes(lang) ? lang : config.locales[0]! };
+  return { platform: 'console', id: `console:${name}`, name, lang: lang && config.locales.includes(lang) ? lang : config.locales[0]!, ...(timeZone ? { timeZone } : {}) };
 }
 
 /** Quiet JSON logs on stderr, so the console's own output stays readable. */
@@ -40,11 +59,13 @@ function consoleLogger(config: Config): Logger {
 
 const program = new Command()
   .name('tsuiki')
-  .description('Incident-response bot: declare, update, translate and publish incidents from chat.');
+  .description('Incident-response bot: declare, update, translate and publish incidents from chat.')
+  .version(version, '-V, --version', 'print the version')
+  .addHelpText('after', settingsHelp);
 
 program
-  .command('serve', { isDefault: true })
-  .description('serve Slack, Teams, the status page, health and metrics over HTTP')
+  .command('serve')
+  .description('serve Slack, Teams, the status page, health and metrics over HTTP (the default)')
   .action(async () => {
     const config = configOrExit();
     const logger = createLogger({ level: config.logLevel });
@@ -56,12 +77,14 @@ program
   .command('console')
   .description('a local chat console: type /incident commands without Slack or Teams')
   .option('--lang <lang>', 'language of replies (one of LOCALES)')
-  .action(async (options: { lang?: string }) => {
+  .option('--tz <zone>', 'IANA time zone your typed times are read in (default TEAM_TIME_ZONE)')
+  .action(async (options: { lang?: string; tz?: string }) => {
     const config = configOrExit();
+    if (options.tz && !IANAZone.isValidZone(options.tz)) fail(new Error(`--tz: not an IANA time zone: "${options.tz}"`));
     const logger = consoleLogger(config);
     const server = await startServer(config, logger).catch(fail);
     process.stdout.write(`http://localhost:${server.port}/healthz · database: ${server.runtime.database.kind}\n`);
-    await runConsole(server.runtime, localActor(config, options.lang), logger);
+    await runConsole(server.runtime, localActor(config, options.lang, options.tz), logger);
     await server.stop();
   });
 
@@ -111,4 +134,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-await program.parseAsync(process.argv);
+// `tsuiki` alone serves. serve is not commander's default command: that would take any
+// unknown word as an argument of serve ("too many arguments") instead of naming it.
+const args = process.argv.slice(2);
+await program.parseAsync(args.length === 0 ? ['serve'] : args, { from: 'user' });

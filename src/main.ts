@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import type { Config } from './config.ts';
-import { DatabaseLockedError } from './db/client.ts';
+import { DatabaseLockedError, DatabaseUnreachableError } from './db/client.ts';
 import { createHttpServer, type HttpServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -104,7 +104,9 @@ export async function buildServer(runtime: Runtime, overrides: ServerOverrides =
     await stopParts();
     throw e;
   }
-  logger.info({ port, database: runtime.database.kind, locales: config.locales, parts: parts.map((p) => p.name) }, 'tsuiki is serving');
+  const statusPage = statusPageUrl(config, port, overrides.host ?? config.host);
+  logger.info({ port, statusPage, database: runtime.database.kind, locales: config.locales, parts: parts.map((p) => p.name) }, 'tsuiki is serving');
+  logger.info({ statusPage }, `status page: ${statusPage}`);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -177,8 +179,21 @@ export function stopOnSignals(server: Pick<Server, 'stop' | 'running'>, graceMs:
   signals.on('SIGINT', onSignal);
 }
 
+/**
+ * Where readers find the status page: PUBLIC_URL + /status when it is set, otherwise this
+ * process's own address (a wildcard HOST shown as localhost).
+ */
+export function statusPageUrl(config: Pick<Config, 'publicUrl' | 'port'>, port: number, host: string): string {
+  // loadConfig derives publicUrl from PORT when PUBLIC_URL is unset; PORT=0 then says nothing useful.
+  const publicUrlUnset = config.publicUrl === `http://localhost:${config.port}`;
+  if (!publicUrlUnset) return `${config.publicUrl}/status`;
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/status`;
+}
+
 /** A start-up failure as one clear line for the terminal. */
 export function describeStartupError(e: unknown): string {
+  if (e instanceof DatabaseUnreachableError) return e.message;
   if (e instanceof DatabaseLockedError) {
     return `${e.message}: stop the other process, or set DATABASE_URL to share a PostgreSQL server between processes`;
   }

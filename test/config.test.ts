@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, maskConfig } from '../src/config.ts';
+import { ConfigError, describeSettings, loadConfig, maskConfig } from '../src/config.ts';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -47,28 +47,44 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ PORT: 'abc' }, /^PORT /],
-    [{ PORT: '70000' }, /^PORT /],
-    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be a URL/],
-    [{ TRANSLATOR: 'google' }, /^TRANSLATOR /],
-    [{ TRANSLATOR: 'deepl' }, /^DEEPL_AUTH_KEY is required when TRANSLATOR=deepl/],
-    [{ TRANSLATOR: 'openai' }, /^OPENAI_BASE_URL is required/],
-    [{ PUBLISH_APPROVAL: 'maybe' }, /^PUBLISH_APPROVAL /],
-    [{ TIME_ZONES: 'ja=Mars/Olympus' }, /^TIME_ZONES "Mars\/Olympus" is not an IANA time zone/],
-    [{ TIME_ZONES: 'ja' }, /^TIME_ZONES "ja" is not lang=Zone/],
-    [{ LOCALES: 'en,Japanese!' }, /^LOCALES "Japanese!" is not a language tag/],
-    [{ SMTP_URL: 'smtp://localhost:25' }, /^MAIL_FROM is required when SMTP_URL is set/],
-    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, /^SLACK_SIGNING_SECRET is required/],
-    [{ MicrosoftAppType: 'SingleTenant' }, /^MicrosoftAppTenantId is required/],
-    [{ UPDATE_REMINDER_MINUTES: '0' }, /^UPDATE_REMINDER_MINUTES /],
-    [{ SHUTDOWN_GRACE_SECONDS: '-1' }, /^SHUTDOWN_GRACE_SECONDS Too small: expected number to be >=0/],
-    [{ SHUTDOWN_GRACE_SECONDS: '2.5' }, /^SHUTDOWN_GRACE_SECONDS .*expected int/],
-    [{ SHUTDOWN_GRACE_SECONDS: 'soon' }, /^SHUTDOWN_GRACE_SECONDS /],
-  ])('rejects %o with one clear line per problem', (env, pattern) => {
+    [{ PORT: 'abc' }, 'PORT: must be a port number (0-65535), got "abc"'],
+    [{ PORT: '70000' }, 'PORT: must be a port number (0-65535), got "70000"'],
+    [{ PORT: '80.5' }, 'PORT: must be a port number (0-65535), got "80.5"'],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must be a URL/],
+    [{ TRANSLATOR: 'google' }, 'TRANSLATOR: must be one of none, deepl, openai, got "google"'],
+    [{ TRANSLATOR: 'deepl' }, 'DEEPL_AUTH_KEY: required when TRANSLATOR=deepl'],
+    [{ TRANSLATOR: 'openai', OPENAI_MODEL: 'm' }, 'OPENAI_BASE_URL: required when TRANSLATOR=openai'],
+    [{ PUBLISH_APPROVAL: 'maybe' }, 'PUBLISH_APPROVAL: must be one of preview, required, off, got "maybe"'],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, .*, got "loud"$/],
+    [{ MicrosoftAppType: 'Other' }, /^MicrosoftAppType: must be one of MultiTenant, SingleTenant, UserAssignedMSI, got "Other"/],
+    [{ TIME_ZONES: 'ja=Mars/Olympus' }, 'TIME_ZONES: "Mars/Olympus" is not an IANA time zone'],
+    [{ TIME_ZONES: 'ja' }, /^TIME_ZONES: "ja" is not lang=Zone/],
+    [{ TEAM_TIME_ZONE: 'Mars' }, 'TEAM_TIME_ZONE: must be an IANA time zone such as Asia/Tokyo, got "Mars"'],
+    [{ LOCALES: 'en,Japanese!' }, /^LOCALES: "Japanese!" is not a language tag/],
+    [{ SMTP_URL: 'smtp://localhost:25' }, 'MAIL_FROM: required when SMTP_URL is set'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set'],
+    [{ MicrosoftAppType: 'SingleTenant' }, 'MicrosoftAppTenantId: required when MicrosoftAppType=SingleTenant'],
+    [{ UPDATE_REMINDER_MINUTES: '0' }, 'UPDATE_REMINDER_MINUTES: must be a whole number (1-1440), got "0"'],
+    [{ UPSTREAM_POLL_SECONDS: 'often' }, 'UPSTREAM_POLL_SECONDS: must be a whole number (5-86400), got "often"'],
+    [{ TRUST_PROXY_HOPS: '11' }, 'TRUST_PROXY_HOPS: must be a whole number (0-10), got "11"'],
+    [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS: must be at least 0, got "-1"'],
+  ])('rejects %o naming the setting and what it expects', (env, expected) => {
     const found = problems(env as Record<string, string>);
-    expect(found.length).toBeGreaterThanOrEqual(1);
-    expect(found[0]).toMatch(pattern);
-    for (const line of found) expect(line).not.toContain('\n');
+    expect(found).toHaveLength(1);
+    if (typeof expected === 'string') expect(found[0]).toBe(expected);
+    else expect(found[0]).toMatch(expected);
+    expect(found[0]).not.toContain('\n');
+  });
+
+  it.each(['', '  '])('takes the default for an empty setting (PORT=%j)', (value) => {
+    expect(loadConfig({ PORT: value, TRANSLATOR: value }).port).toBe(3000);
+  });
+
+  it('lists every setting with its default and allowed values from the schema', () => {
+    const settings = describeSettings();
+    expect(settings).toContainEqual({ name: 'PORT', default: '3000', values: undefined });
+    expect(settings).toContainEqual({ name: 'TRANSLATOR', default: 'none', values: ['none', 'deepl', 'openai'] });
+    expect(settings).toContainEqual({ name: 'SLACK_BOT_TOKEN', default: undefined, values: undefined });
   });
 
   it('reports every bad setting at once', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { inArray } from 'drizzle-orm';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from '../config.ts';
 import { DomainError } from '../core/errors.ts';
 import type { Db, Tx } from '../db/client.ts';
 import * as t from '../db/schema.ts';
@@ -25,13 +26,25 @@ export const ComponentsFile = z.object({
 });
 export type ComponentsFile = z.infer<typeof ComponentsFile>;
 
-/** Reads and validates COMPONENTS_FILE; throws one line per problem. */
+/** Reads and validates COMPONENTS_FILE; throws a ConfigError with one line per problem, each naming the setting. */
 export function readComponentsFile(path: string): ComponentsFile {
-  const parsed = ComponentsFile.safeParse(parse(readFileSync(path, 'utf8')) ?? {});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new ConfigError([`COMPONENTS_FILE: expected a readable YAML file, got ${JSON.stringify(path)} (${code})`]);
+  }
+  let document: unknown;
+  try {
+    document = parse(text) ?? {};
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/:$/, '');
+    throw new ConfigError([`COMPONENTS_FILE: ${JSON.stringify(path)} is not valid YAML: ${why}`]);
+  }
+  const parsed = ComponentsFile.safeParse(document);
   if (!parsed.success) {
-    throw new Error(
-      parsed.error.issues.map((i) => `COMPONENTS_FILE ${path}: ${i.path.join('.')} ${i.message}`).join('\n'),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `COMPONENTS_FILE: ${path}: ${i.path.join('.') || '(top level)'} ${i.message}`));
   }
   return parsed.data;
 }

@@ -66,6 +66,21 @@ export class DatabaseLockedError extends Error {
   }
 }
 
+/** Thrown when DATABASE_URL names a server that cannot be reached or logged in to; the message names the setting, never the password. */
+export class DatabaseUnreachableError extends Error {
+  constructor(url: string, cause: unknown) {
+    const target = URL.canParse(url) ? new URL(url) : undefined;
+    const where = target ? `${target.hostname}:${target.port || 5432}${target.pathname}` : 'the server';
+    const reason = (cause as { code?: string }).code ?? (cause instanceof Error ? cause.message : String(cause));
+    super(`DATABASE_URL: expected a PostgreSQL server tsuiki can log in to, but ${where} cannot be reached (${reason}); unset DATABASE_URL to use the embedded database`, { cause });
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+// Errors that mean "wrong or unreachable server", not a failing migration: network codes, and
+// PostgreSQL's invalid password, no such role / database (28P01, 28000, 3D000).
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT', '28P01', '28000', '3D000']);
+
 /** Opens PostgreSQL (postgres.js) when a URL is given, otherwise embedded PGlite, and migrates. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const database = options.url ? openPostgres(options.url, options) : await openPglite(options);
@@ -74,6 +89,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       await database.migrate();
     } catch (e) {
       await database.close();
+      if (options.url && UNREACHABLE_CODES.has((e as { code?: string }).code ?? '')) throw new DatabaseUnreachableError(options.url, e);
       throw e;
     }
   }

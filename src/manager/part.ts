@@ -3,6 +3,7 @@ import { ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import { postmortemLinksFor } from '../chat/postmortem-link.ts';
 import { timelineLinksFor } from '../chat/timeline-link.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
+import { ConfigError } from '../config.ts';
 import { createPollLoop } from '../outbox/loop.ts';
 import { createUpstreamPoller } from '../upstream/poller.ts';
 import { announceStatusChanges, armDigest, DEFAULT_DIGEST_CRON, DIGEST_JOB, nextDigestAt, postDigest } from './digest.ts';
@@ -32,7 +33,12 @@ export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOpti
   const hasPlatform = () => platforms.all().length > 0;
   const cron = config.digestCron ?? DEFAULT_DIGEST_CRON;
   // An invalid DIGEST_CRON stops start-up with one line, like every other bad setting.
-  nextDigestAt(cron, config.teamTimeZone, app.clock.now());
+  try {
+    nextDigestAt(cron, config.teamTimeZone, app.clock.now());
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ConfigError([`DIGEST_CRON: must be a cron expression such as "${DEFAULT_DIGEST_CRON}", got ${JSON.stringify(cron)} (${why})`]);
+  }
 
   const poller = createUpstreamPoller({
     app,
