@@ -44,6 +44,8 @@ export interface FakeServer {
   /** Requests received, by route (`POST /v2/translate`, …). */
   calls: Map<string, number>;
   mode: FakeMode;
+  /** How long every answer is held back (a slow translator); 0 by default. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -52,14 +54,16 @@ export type Handler = (req: IncomingMessage, body: string, res: ServerResponse, 
 /** An HTTP server on 127.0.0.1, port 0, that counts calls and can hold requests forever (`timeout`). */
 export async function startFake(handler: Handler): Promise<FakeServer> {
   const sockets = new Set<Socket>();
-  const state: FakeServer = { url: '', calls: new Map(), mode: 'faithful', close: async () => {} };
+  const state: FakeServer = { url: '', calls: new Map(), mode: 'faithful', delayMs: 0, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const route = `${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`;
       state.calls.set(route, (state.calls.get(route) ?? 0) + 1);
-      handler(req, Buffer.concat(chunks).toString('utf8'), res, state);
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (state.delayMs > 0) setTimeout(() => handler(req, body, res, state), state.delayMs);
+      else handler(req, body, res, state);
     });
   });
   server.on('connection', (s) => {
