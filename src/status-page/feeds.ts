@@ -2,7 +2,14 @@ import { Feed } from 'feed';
 import { html } from 'hono/html';
 import type { PublicIncident, StatusData } from './data.ts';
 import { pathIn, type PageContext } from './html.ts';
-import { bodyIn, incidentImpact } from './view.ts';
+import type { PublicUpdate } from './data.ts';
+import { bodyIn, incidentImpact, originalLabel } from './view.ts';
+
+/** An update's text for a feed in `lang`: untranslated source text under its label (原文（英語）:), as on the page. */
+function labelledBody(u: PublicUpdate, ctx: PageContext): string {
+  const label = originalLabel(u, ctx.lang, ctx.i18n.t(ctx.lang));
+  return label === undefined ? bodyIn(u, ctx.lang) : `${label} ${u.body}`;
+}
 
 /** Entries per feed: the most recent incidents, as Statuspage's feeds do. */
 const MAX_ENTRIES = 25;
@@ -20,7 +27,7 @@ function entryContent(incident: PublicIncident, ctx: PageContext): string {
   // The html helper escapes every text; feed readers receive HTML with no markup of the authors'.
   return html`${incident.updates.map(
     (u) =>
-      html`<p><strong>${t(`common:status.${u.status}`)}</strong> · ${ctx.i18n.formatDateTime(u.publishedAt, ctx.lang, ctx.zone, 'fullDateTime')}<br>${bodyIn(u, ctx.lang)}</p>`,
+      html`<p><strong>${t(`common:status.${u.status}`)}</strong> · ${ctx.i18n.formatDateTime(u.publishedAt, ctx.lang, ctx.zone, 'fullDateTime')}<br>${labelledBody(u, ctx)}</p>`,
   )}`.toString();
 }
 
@@ -58,7 +65,7 @@ function buildFeed(data: StatusData, ctx: PageContext): Feed {
       link: `${ctx.publicUrl}${pathIn(`/status/incidents/${incident.id}`, ctx.lang)}`,
       date: incident.updatedAt,
       published: incident.createdAt,
-      description: escapeText(`${t(`common:status.${incident.publicStatus}`)} · ${t(`public:impactLevel.${incidentImpact(incident)}`)}: ${bodyIn(latest, ctx.lang)}`),
+      description: escapeText(`${t(`common:status.${incident.publicStatus}`)} · ${t(`public:impactLevel.${incidentImpact(incident)}`)}: ${labelledBody(latest, ctx)}`),
       content: entryContent(incident, ctx),
     });
   }

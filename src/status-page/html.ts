@@ -2,9 +2,9 @@ import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { TFunction } from 'i18next';
 import type { I18n } from '../i18n.ts';
-import type { PublicIncident, StatusData } from './data.ts';
+import type { PublicIncident, PublicUpdate, StatusData } from './data.ts';
 import { STYLE } from './style.ts';
-import { bodyIn, type ComponentHistory, componentHistory, componentStatus, type ComponentStatus, incidentImpact, isOpen, nameIn, pageIndicator } from './view.ts';
+import { bodyIn, originalLabel, type ComponentHistory, componentHistory, componentStatus, type ComponentStatus, incidentImpact, isOpen, nameIn, pageIndicator } from './view.ts';
 
 type Html = HtmlEscapedString;
 
@@ -99,12 +99,19 @@ function badge(status: ComponentStatus, t: TFunction): Html {
   return h`<span class="badge s-${status}"><span aria-hidden="true">${SYMBOL[status]}</span> ${label}</span>`;
 }
 
+/** The update's text in the page's language, or its source text under a label naming that language. */
+function updateBody(u: PublicUpdate, ctx: PageContext): Html {
+  const label = originalLabel(u, ctx.lang, ctx.i18n.t(ctx.lang));
+  if (label === undefined) return h`<p class="update-body">${bodyIn(u, ctx.lang)}</p>`;
+  return h`<p class="update-body"><span class="update-original">${label}</span> <span lang="${u.sourceLang}">${u.body}</span></p>`;
+}
+
 function updatesList(incident: PublicIncident, ctx: PageContext): Html {
   const t = ctx.i18n.t(ctx.lang);
   return h`<ol class="updates" reversed>${incident.updates.map(
     (u) => h`<li class="update">
 <p class="update-head"><strong class="update-status">${t(`common:status.${u.status}`)}</strong> · ${time(u.publishedAt, ctx, 'dateTime')}</p>
-<p class="update-body">${bodyIn(u, ctx.lang)}</p>
+${updateBody(u, ctx)}
 </li>`,
   )}</ol>`;
 }

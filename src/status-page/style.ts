@@ -37,7 +37,7 @@ h3{font-size:1.05rem;margin:.25rem 0}
 .updates{list-style:none;padding:0;margin:.75rem 0 0}
 .update{border-top:1px solid #e3e6ea;padding:.5rem 0}
 .update-head{margin:0;font-size:.95rem;color:#454c55}.update-status{color:#1b1f24}
-.update-body{margin:.25rem 0 0;white-space:pre-wrap;overflow-wrap:anywhere}
+.update-body{margin:.25rem 0 0;white-space:pre-wrap;overflow-wrap:anywhere}.update-original{color:#454c55;font-size:.9em}
 .history{background:#fff;border:1px solid #d0d5dc;border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
 .history h3{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem}
 .uptime{font-weight:400;color:#454c55}

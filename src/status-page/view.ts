@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import { DateTime } from 'luxon';
 import { IMPACTS, type Impact } from '../core/model.ts';
 import { HISTORY_DAYS, type PublicComponent, type PublicIncident, type StatusData } from './data.ts';
@@ -134,4 +135,20 @@ export function nameIn(component: Pick<PublicComponent, 'name' | 'names'>, lang:
 /** An update's text in a language: its approved translation, else the source text. */
 export function bodyIn(update: { body: string; bodies: Record<string, string> }, lang: string): string {
   return update.bodies[lang] ?? update.body;
+}
+
+/**
+ * The label that goes before an update's text shown untranslated on a page in `lang`
+ * ("原文（英語）:"), naming the source language in `lang`; undefined when the text is in `lang`.
+ * A reader must never take another language's text for a translation.
+ */
+export function originalLabel(update: { sourceLang: string; bodies: Record<string, string> }, lang: string, t: TFunction): string | undefined {
+  if (update.bodies[lang] !== undefined) return undefined;
+  let language = update.sourceLang;
+  try {
+    language = new Intl.DisplayNames([lang], { type: 'language' }).of(update.sourceLang) ?? language;
+  } catch {
+    // an unknown tag keeps its code
+  }
+  return t('public:update.original', { language });
 }

@@ -4,7 +4,9 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createDeliveryWorker } from '../../src/outbox/delivery-worker.ts';
 import { createEmailChannel, type EmailChannel } from '../../src/publish/email.ts';
-import { makeContext, testI18n } from '../app/helpers.ts';
+import { draftPublicUpdate } from '../../src/app/draft-public-update.ts';
+import { publishUpdate } from '../../src/app/review-public-update.ts';
+import { declare, makeContext, metaOf, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { addSubscriber, deliveriesOf, publishSample } from './helpers.ts';
 
@@ -93,6 +95,22 @@ describeDb('email target (SMTP)', () => {
     expect(mail.html).toContain('EU リージョンで API のエラー率が上昇しています。');
     expect(mail.html).toContain('<html lang="ja">');
     expect(mail.headers.get('content-language')).toBe('ja');
+  });
+
+  it('labels untranslated text as the original, naming its language (原文（英語）)', async () => {
+    const { ctx, clock } = makeContext(database.db);
+    const c = component();
+    await addSubscriber(database.db, { kind: 'email', address: 'sato@example.jp', lang: 'ja', timeZone: 'Asia/Tokyo', components: [c] });
+    const author = person('Aiko');
+    const { incidentId } = await declare(ctx, author, { title: 'Login failures', components: [c], impact: 'major_outage' });
+    const { updateId } = (await draftPublicUpdate(ctx, metaOf(author), incidentId, { text: 'We are investigating failed logins.' })).outcome;
+    await publishUpdate(ctx, metaOf(author), updateId);
+    // Its Japanese delivery waits for a translation (TRANSLATION_WAIT_SECONDS), then goes out in English.
+    clock.advance(5 * 60_000);
+    await createDeliveryWorker({ db: database.db, clock, channels: { email: channel } }).drain();
+    const mail = sink.mails[0]!;
+    expect(mail.text).toContain('原文（英語）: 翻訳は追ってお送りします。\n\nWe are investigating failed logins.');
+    expect(mail.html).toContain('<p style="white-space:pre-wrap" lang="en">We are investigating failed logins.</p>');
   });
 
   it('sends an English subscriber the English text in their own zone', async () => {
