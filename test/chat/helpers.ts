@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -36,8 +36,8 @@ export function openConsole(database: Database, app: AppContext, actor: Actor, e
   });
   const logger = createLogger({ level: 'warn', destination });
 
-  // Files the console shares (postmortem drafts) go to a directory of the test's own.
-  const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', DATA_DIR: mkdtempSync(join(tmpdir(), 'tsuiki-console-')), ...env });
+  // Files the console shares (postmortem drafts) go to a directory of the session's own, made on the first file.
+  const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', DATA_DIR: join(tmpdir(), `tsuiki-console-${randomUUID()}`), ...env });
   const runtime = createRuntime(config, database, { app, i18n: testI18n() });
   const session = new ConsoleSession(runtime, out, actor, logger);
   return {
