@@ -19,10 +19,15 @@ export interface JobType<P> {
   readonly payload: z.ZodType<P>;
   /** Its own retry policy; the queue's default otherwise. */
   readonly backoff?: BackoffPolicy | undefined;
+  /**
+   * `notify` (default): a job due now wakes every process's runner at commit. `kick`: the
+   * writer kicks its own runner when it is done (Teams sends: one turn's edits go out as one).
+   */
+  readonly wake?: 'notify' | 'kick' | undefined;
 }
 
 /** Declares a job type; the payload type follows from the schema. */
-export function defineJob<S extends z.ZodType>(spec: { name: string; version: number; payload: S; backoff?: BackoffPolicy }): JobType<z.output<S>> {
+export function defineJob<S extends z.ZodType>(spec: { name: string; version: number; payload: S; backoff?: BackoffPolicy; wake?: 'notify' | 'kick' }): JobType<z.output<S>> {
   return spec as JobType<z.output<S>>;
 }
 
@@ -34,7 +39,7 @@ export function defineJob<S extends z.ZodType>(spec: { name: string; version: nu
  */
 export async function enqueueJob<P>(tx: Executor, type: JobType<P>, payload: P, options: { key: string; runAt: Date }): Promise<void> {
   const parsed = type.payload.parse(payload) as Record<string, unknown>;
-  await scheduleJob(tx, { kind: type.name, key: options.key, runAt: options.runAt, payload: parsed, payloadVersion: type.version });
+  await scheduleJob(tx, { kind: type.name, key: options.key, runAt: options.runAt, payload: parsed, payloadVersion: type.version, announce: type.wake !== 'kick' });
 }
 
 /** Disarms the pending job named `key`; true when one was pending. */

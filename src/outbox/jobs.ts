@@ -40,6 +40,8 @@ export interface ScheduleJobInput {
   payload?: Record<string, unknown>;
   /** The payload schema's version (a typed job type's `version`); 1 by default. */
   payloadVersion?: number;
+  /** Wake every process's runner at commit when the job is due now (NOTIFY); true by default. */
+  announce?: boolean;
 }
 
 /** A job as its handler sees it. */
@@ -98,7 +100,7 @@ export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promis
       },
     });
   // Due now (a send, not a timer): the job runners look at once instead of at their next poll.
-  if (input.runAt.getTime() <= Date.now() + 1_000) await announceWork(tx, 'job');
+  if ((input.announce ?? true) && input.runAt.getTime() <= Date.now() + 1_000) await announceWork(tx, 'job');
 }
 
 /** Disarms the pending job named `key`; true when there was one. */

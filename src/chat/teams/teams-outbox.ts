@@ -13,7 +13,9 @@ import { type ConversationParts, findByConversationId, findIncidentConversation,
  */
 
 /** Sends a conversation's queue: one job per conversation, so its messages keep their order. */
-export const TEAMS_FLUSH = defineJob({ name: 'teams.flush', version: 1, payload: z.object({ conversation: z.uuid() }) });
+// Kicked by the turn (or platform call) that queued it, once it is done: a turn's header
+// edits go out as one edit, where a notification at each commit would send one per write.
+export const TEAMS_FLUSH = defineJob({ name: 'teams.flush', version: 1, payload: z.object({ conversation: z.uuid() }), wake: 'kick' });
 
 const flushKey = (conversationRowId: string) => `teams:${conversationRowId}`;
 
