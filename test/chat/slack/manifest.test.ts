@@ -40,7 +40,7 @@ describe('manifest.yml', () => {
 
   it('asks for exactly the bot scopes tsuiki uses', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
-      ['app_mentions:read', 'bookmarks:write', 'channels:manage', 'chat:write', 'commands', 'pins:write', 'users:read'].sort(),
+      ['app_mentions:read', 'bookmarks:write', 'channels:manage', 'chat:write', 'commands', 'files:write', 'pins:write', 'users:read'].sort(),
     );
   });
 });
