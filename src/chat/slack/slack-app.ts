@@ -9,6 +9,7 @@ import { postmortemLinksFor } from '../postmortem-link.ts';
 import { timelineLinksFor } from '../timeline-link.ts';
 import { createInboxWorker, type InboxWorker } from '../../outbox/inbox.ts';
 import { slackRequestHandlers } from './handlers/index.ts';
+import { storeAppMention } from './listeners/app-mention.ts';
 import { registerListeners } from './listeners/index.ts';
 import { createSlackClient } from './slack-client.ts';
 import type { SlackContext } from './slack-context.ts';
@@ -138,6 +139,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     ...(options.inboxPollMs ? { intervalMs: options.inboxPollMs } : {}),
   });
   registerListeners(bolt, context);
+  if (socketMode) storeEventsBeforeBolt(socketMode, context);
   bolt.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
   });
@@ -159,4 +161,21 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await context.inbox.stop();
     },
   };
+}
+
+/**
+ * Bolt acknowledges an Events API envelope before any listener runs (there is no answer to
+ * wait for). In HTTP mode the response waits for the listener anyway (processBeforeResponse);
+ * over the socket the acknowledgement is a message of its own, so the event is stored here,
+ * ahead of Bolt. An event the database could not take is not handed to Bolt, so it is not
+ * acknowledged and Slack delivers it again.
+ */
+function storeEventsBeforeBolt(receiver: SocketModeReceiver, ctx: SlackContext): void {
+  const client = receiver.client;
+  const bolts = client.listeners('slack_event') as ((args: { type?: string; body?: Record<string, unknown> }) => Promise<void>)[];
+  client.removeAllListeners('slack_event');
+  client.on('slack_event', async (args: { type?: string; body?: Record<string, unknown> }) => {
+    if (args.type === 'events_api' && args.body && !(await storeAppMention(ctx, args.body))) return;
+    for (const listener of bolts) await listener(args);
+  });
 }

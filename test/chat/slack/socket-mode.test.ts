@@ -157,6 +157,15 @@ describeDb('Slack Socket Mode', () => {
     expect(await notes('socket cache flushed')).toBe(1);
   });
 
+  it('stores an event before its envelope is acknowledged (Bolt acks events before any listener)', async () => {
+    const request = appMentionRequest({ text: 'update stored before the ack', userId: TARO, channelId: channel, eventId: 'Ev0SOCKETSTORED' });
+    await server.deliver(envelopeOf(request));
+    const stored = await database.db.select().from(t.inbox).where(eq(t.inbox.deliveryKey, 'slack:event:Ev0SOCKETSTORED'));
+    expect(stored).toHaveLength(1);
+    await a.app.context.inbox.drain();
+    expect(await notes('stored before the ack')).toBe(1);
+  });
+
   it('records nothing twice when the retry reaches another process’s connection', async () => {
     const b = await startProcess();
     const request = command('declare Webhooks delayed');
