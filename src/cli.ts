@@ -97,7 +97,7 @@ program
     const config = configOrExit();
     const logger = consoleLogger(config);
     const runtime = await openRuntime(config, { inMemory: Boolean(options.memory) }).catch(fail);
-    await runDemo(runtime, localActor(config, options.lang), process.stdout, logger);
+    await runDemo(runtime, localActor(config, options.lang), process.stdout, logger, { inMemory: Boolean(options.memory) });
     await runtime.close();
   });
 

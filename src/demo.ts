@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ConsoleSession } from './chat/console/console-session.ts';
 import type { Actor } from './core/model.ts';
@@ -23,26 +24,41 @@ export function demoScript(now: Date, zone: string): string[] {
     `/incident assign comms @aiko`,
     `/incident update at ${at(125)} Paged the on-call engineer; error rate on REST API above 40%`,
     `/incident status identified Overload in an internal management service used by several products. Failover is in progress.`,
-    `!1`,
+    // No machine translator (TRANSLATOR=none): a person types the Japanese through Edit translation, then publishes.
+    `!2 ja 複数の製品が利用する内部管理サービスで過負荷が発生しています。フェイルオーバーを実施中です。`,
+    `!4`,
     `/incident update Failover to the standby management cluster started`,
     `/incident mitigated ${new Date(now.getTime() - 20 * 60_000).toISOString()}`,
     `/incident status monitoring Most new API traffic has recovered. Queued SMS messages are still being delivered.`,
-    `!4`,
+    `!8 ja 新規の API リクエストはほぼ回復しました。滞留している SMS メッセージを引き続き配信しています。`,
+    `!10`,
     `/incident cause The management service overloaded and its failover did not complete in every service`,
     `/incident action Add capacity and review autoscaling for the management service @ken`,
     `/incident action Serve from the management cache when the service fails`,
     `/incident summary`,
     `/incident close All services have recovered. Queued messages have been delivered.`,
-    `!7`,
+    `!14 ja すべてのサービスが回復しました。滞留していたメッセージの配信も完了しました。`,
+    `!16`,
     `/incident timeline`,
   ];
 }
 
-/** Replays the demo incident through a console session and prints what a chat user would see. */
-export async function runDemo(runtime: Runtime, actor: Actor, out: Writable, logger: Logger): Promise<void> {
+/**
+ * Replays the demo incident through a console session and prints what a chat user would see,
+ * then where the story continues: the postmortem drafts and the status page.
+ */
+export async function runDemo(runtime: Runtime, actor: Actor, out: Writable, logger: Logger, options: { inMemory?: boolean } = {}): Promise<void> {
   const session = new ConsoleSession(runtime, out, actor, logger);
   for (const line of demoScript(runtime.app.clock.now(), runtime.app.settings.teamTimeZone)) {
     out.write(`\n#${session.channel}> ${line}\n`);
     await session.input(line);
   }
+  const t = runtime.i18n.t(actor.lang);
+  const filesDir = resolve(runtime.config.dataDir, 'files');
+  const ending = [
+    t('bot:demo.end'),
+    t('bot:demo.postmortem', { files: filesDir }),
+    options.inMemory ? t('bot:demo.statusPageMemory') : t('bot:demo.statusPage', { url: `${runtime.config.publicUrl}/status` }),
+  ];
+  out.write(`\n${ending.join('\n')}\n`);
 }
