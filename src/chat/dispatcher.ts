@@ -3,7 +3,7 @@ import { type CommandMeta, loadForActor } from '../app/command-runner.ts';
 import type { AppContext } from '../app/context.ts';
 import { cancelUpdate, editTranslation, publishUpdate } from '../app/review-public-update.ts';
 import { translatePublicUpdate } from '../app/translate-public-update.ts';
-import type { Command } from '../core/command.ts';
+import type { Command, MentionRef } from '../core/command.ts';
 import { parseCommand } from '../core/command-parser.ts';
 import { DomainError } from '../core/errors.ts';
 import { type Actor, formatIncidentRef, isUuid, storable } from '../core/model.ts';
@@ -18,7 +18,7 @@ import type { CommandContext, CommandReply } from './commands/types.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { errorMessage, RetryLaterError } from './errors.ts';
 import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
-import type { NeutralMessage, Reply } from './message.ts';
+import type { DispatchResult, NeutralMessage, Reply } from './message.ts';
 import type { ChatFile, ChatPlatform } from './platform.ts';
 import { type RenderContext, renderPreview } from './render.ts';
 import type { PostmortemLinks } from './postmortem-link.ts';
@@ -32,6 +32,8 @@ export interface IncomingCommand {
   channelId: string;
   /** The platform's retry key (Slack trigger_id, Teams activity id, …). */
   idempotencyKey?: string;
+  /** People the front end decoded from its mention markup (Slack `<@U…>`, Teams `<at>`), for `assign` and `action`. */
+  mentions?: MentionRef[];
   /** Already parsed (a platform form's submission, e.g. Slack's declare modal): `text` is then not parsed. */
   command?: Command;
   /** The platform's messages about a write, queued in the write's own transaction (see CommandMeta). */
@@ -48,15 +50,6 @@ export interface IncomingAction {
   /** For edit_translation: the language and text typed. */
   translation?: { lang: string; body: string };
   enqueue?: CommandMeta['enqueue'];
-}
-
-export interface DispatchResult {
-  replies: Reply[];
-  /** The platform should open this form instead of (or besides) replying. */
-  openForm?: { kind: 'declare' } | { kind: 'edit_translation'; updateId: string };
-  incidentId?: string;
-  /** Set when this command declared the incident (a front end may follow into its channel). */
-  declared?: { channelId: string };
 }
 
 export interface DispatchOptions {
@@ -101,7 +94,7 @@ export class Dispatcher {
     try {
       const parsed = input.command
         ? { command: input.command, incidentNumber: undefined }
-        : parseCommand(input.text, { now: this.deps.app.clock.now(), timeZone: this.zoneOf(input.actor) });
+        : parseCommand(input.text, { now: this.deps.app.clock.now(), timeZone: this.zoneOf(input.actor), ...(input.mentions ? { mentions: input.mentions } : {}) });
       verb = parsed.command.verb;
       const result = await this.execute(parsed.command, parsed.incidentNumber, input);
       this.deps.metrics?.commandsTotal.inc({ verb, platform: this.deps.platform.platform, outcome: 'ok' });

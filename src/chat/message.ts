@@ -50,3 +50,13 @@ export function messageToText(message: NeutralMessage): string {
   if (message.links?.length) parts.push(...message.links.map((l) => `${l.label}: ${l.url}`));
   return parts.length ? parts.join('\n') : message.text;
 }
+
+/** What a front end gets back for one command or button press. */
+export interface DispatchResult {
+  replies: Reply[];
+  /** The platform should open this form instead of (or besides) replying. */
+  openForm?: { kind: 'declare' } | { kind: 'edit_translation'; updateId: string };
+  incidentId?: string;
+  /** Set when this command declared the incident (a front end may follow into its channel). */
+  declared?: { channelId: string };
+}

@@ -3,7 +3,7 @@ import type { CommandMeta } from '../../app/command-runner.ts';
 import type { AppContext } from '../../app/context.ts';
 import type { Command, Verb } from '../../core/command.ts';
 import type { I18n } from '../../i18n.ts';
-import type { DispatchResult } from '../dispatcher.ts';
+import type { DispatchResult } from '../message.ts';
 import type { NeutralMessage, Reply } from '../message.ts';
 import type { RenderContext } from '../render.ts';
 import type { ChatFile } from '../platform.ts';

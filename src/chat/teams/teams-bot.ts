@@ -1,5 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { ActivityTypes, TurnContext } from 'botbuilder';
+import { IANAZone } from 'luxon';
+import { decodeTeamsText } from './teams-text.ts';
 import type { CommandMeta } from '../../app/command-runner.ts';
 import type { AppContext } from '../../app/context.ts';
 import { type Actor, isUuid } from '../../core/model.ts';
@@ -8,10 +10,10 @@ import * as t from '../../db/schema.ts';
 import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
-import { Dispatcher, type DispatchResult } from '../dispatcher.ts';
+import { Dispatcher } from '../dispatcher.ts';
 import type { PostmortemLinks } from '../postmortem-link.ts';
 import { errorMessage } from '../errors.ts';
-import { messageToText, type NeutralMessage } from '../message.ts';
+import { type DispatchResult, messageToText, type NeutralMessage } from '../message.ts';
 import { bodyIn, renderPreview } from '../render.ts';
 import { teamRenderContext } from '../incident-channel.ts';
 import {
@@ -42,6 +44,16 @@ export interface TeamsBotDeps {
 
 /** What an `adaptiveCard/action` invoke answers: the card that replaces the one clicked. */
 type CardResponse = { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard } | { statusCode: 400; type: 'application/vnd.microsoft.error'; value: { code: string; message: string } };
+
+/**
+ * The zone the person's typed times are read in: the activity's `localTimezone`, else the
+ * `clientInfo` entity's `timezone`; undefined (the team's zone) when neither is a valid IANA zone.
+ */
+export function timeZoneOf(context: TurnContext): string | undefined {
+  const activity = context.activity as { localTimezone?: string; entities?: { type?: string; timezone?: string }[] };
+  const candidates = [activity.localTimezone, activity.entities?.find((e) => e.type === 'clientInfo')?.timezone];
+  return candidates.find((zone): zone is string => typeof zone === 'string' && IANAZone.isValidZone(zone));
+}
 
 /** The command text of a message: the bot's @mention removed, a typed `/incident` tolerated. */
 export function commandText(context: TurnContext): string {
@@ -91,7 +103,8 @@ export class TeamsBot {
 
   private actorOf(context: TurnContext): Actor {
     const from = context.activity.from as { id: string; name?: string; aadObjectId?: string };
-    return { platform: 'teams', id: from.aadObjectId ?? from.id, name: from.name ?? from.id, lang: this.deps.i18n.pick(context.activity.locale) };
+    const timeZone = timeZoneOf(context);
+    return { platform: 'teams', id: from.aadObjectId ?? from.id, name: from.name ?? from.id, lang: this.deps.i18n.pick(context.activity.locale), ...(timeZone ? { timeZone } : {}) };
   }
 
   private dispatcherFor(context: TurnContext): Dispatcher {
@@ -131,10 +144,13 @@ export class TeamsBot {
 
   private async onMessage(context: TurnContext): Promise<void> {
     const actor = this.actorOf(context);
-    const text = commandText(context) || 'help';
+    // Decoded once, here: `<at>`, tags and character references become what the person typed.
+    const plain = context.activity.textFormat === 'plain';
+    const decoded = plain ? { text: commandText(context), mentions: [] } : decodeTeamsText(commandText(context), context.activity.entities ?? []);
+    const text = decoded.text || 'help';
     const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
     const key = this.keyOf(context);
-    const result = await this.dispatcherFor(context).handle({ text, actor, channelId, enqueue: this.enqueueFor(context), ...(key ? { idempotencyKey: key } : {}) });
+    const result = await this.dispatcherFor(context).handle({ text, mentions: decoded.mentions, actor, channelId, enqueue: this.enqueueFor(context), ...(key ? { idempotencyKey: key } : {}) });
     await this.sendReplies(context, result);
     if (result.openForm?.kind === 'declare') {
       await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: declareFormCard(this.deps.i18n.t(actor.lang)) }] });
