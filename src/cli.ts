@@ -9,7 +9,7 @@ import type { Actor } from './core/model.ts';
 import { openDatabase } from './db/client.ts';
 import { runDemo } from './demo.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { describeStartupError, startServer, stopOnSignals } from './main.ts';
+import { describeStartupError, startServer, statusPageUrl, stopOnSignals } from './main.ts';
 import { openRuntime } from './runtime.ts';
 
 /** Bad settings, whether loadConfig or a part found them at start-up: one line each, exit 2. */
@@ -83,7 +83,7 @@ program
     if (options.tz && !IANAZone.isValidZone(options.tz)) fail(new Error(`--tz: not an IANA time zone: "${options.tz}"`));
     const logger = consoleLogger(config);
     const server = await startServer(config, logger).catch(fail);
-    process.stdout.write(`http://localhost:${server.port}/healthz · database: ${server.runtime.database.kind}\n`);
+    process.stdout.write(`status page: ${statusPageUrl(config, server.port, config.host)} · database: ${server.runtime.database.kind}\n`);
     await runConsole(server.runtime, localActor(config, options.lang, options.tz), logger);
     await server.stop();
   });

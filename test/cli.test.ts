@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeSettings } from '../src/config.ts';
+import { describeSettings, loadConfig } from '../src/config.ts';
+import { statusPageUrl } from '../src/main.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -41,5 +42,17 @@ describe('tsuiki command line', () => {
     const { code, stderr } = tsuiki('frob');
     expect(code).toBe(1);
     expect(stderr).toContain("unknown command 'frob'");
+  });
+});
+
+describe('statusPageUrl (logged by tsuiki serve)', () => {
+  it.each([
+    [{}, 3000, '0.0.0.0', 'http://localhost:3000/status'],
+    [{ PORT: '0' }, 41234, '127.0.0.1', 'http://127.0.0.1:41234/status'],
+    [{}, 3000, '::', 'http://localhost:3000/status'],
+    [{}, 3000, '::1', 'http://[::1]:3000/status'],
+    [{ PUBLIC_URL: 'https://status.example.com/' }, 3000, '0.0.0.0', 'https://status.example.com/status'],
+  ])('with %o listening on %i at %s is %s', (env, port, host, expected) => {
+    expect(statusPageUrl(loadConfig(env), port, host)).toBe(expected);
   });
 });
