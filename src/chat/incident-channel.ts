@@ -55,6 +55,7 @@ export async function ensureIncidentChannel(
       title: incident.title,
       slug,
       inviteUserIds,
+      visibility: incident.visibility,
       topic: tt('header.title', { ref: formatIncidentRef(incident.number), title: incident.title }),
     });
     // Filed before anything else is posted there: a run that stops after this point (a crash)
@@ -76,6 +77,8 @@ export async function ensureIncidentChannel(
       .onConflictDoNothing();
     const headerId = await platform.upsertHeader(opened.channelId, undefined, renderHeader(rc, incident));
     await app.db.update(t.chatRef).set({ headerMessageId: headerId }).where(eq(t.chatRef.id, chatRefId));
+    // A private incident is for its responders only: no announcement in the incidents channel.
+    if (incident.visibility === 'private') return { channelId: opened.channelId, name: opened.name ?? slug };
     const line = tt('announce.declared', {
       ref: formatIncidentRef(incident.number),
       user: actor.name,

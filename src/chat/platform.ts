@@ -1,4 +1,4 @@
-import type { Platform } from '../core/model.ts';
+import type { Platform, Visibility } from '../core/model.ts';
 import type { NeutralMessage } from './message.ts';
 
 /** A newly opened incident channel as the platform identifies it. */
@@ -39,8 +39,8 @@ export interface ChatFile {
  */
 export interface ChatPlatform {
   readonly platform: Platform;
-  /** Opens `inc-<n>-<slug>` (or the platform's equivalent) and brings the given people in. */
-  openIncidentChannel(input: { number: number; title: string; slug: string; inviteUserIds: string[]; topic: string }): Promise<OpenedChannel>;
+  /** Opens `inc-<n>-<slug>` (or the platform's equivalent) and brings the given people in; a private incident gets a private place. */
+  openIncidentChannel(input: { number: number; title: string; slug: string; inviteUserIds: string[]; topic: string; visibility: Visibility }): Promise<OpenedChannel>;
   /** Posts to a channel and returns the message id; with a key, a second post under it sends nothing (see sent-messages.ts). */
   post(channelId: string, message: NeutralMessage, options?: PostOptions): Promise<string>;
   /** Edits a message in place. */

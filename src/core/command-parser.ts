@@ -192,19 +192,28 @@ const PARSERS: Readonly<Record<Verb, VerbParser>> = {
     if (!impact) throw new DomainError('bad_impact', { value: impactWord.raw });
     return { verb: 'components', components, impact };
   },
-  assign: (args) => {
+  assign: (args, ctx) => {
     const roleWord = args.at(0);
     // `assign @taro` names a person but no role.
-    if (!roleWord || mentionOf(roleWord.raw)) throw new DomainError('missing_argument', { argument: 'role' });
+    if (!roleWord || mentionOf(roleWord.raw) || decodedMentionAtStart(args.text(), ctx)) throw new DomainError('missing_argument', { argument: 'role' });
     const userText = args.slice(1).text();
     if (!userText) throw new DomainError('missing_argument', { argument: 'user' });
-    return { verb: 'assign', role: lookup(ROLE_ALIASES, roleWord.key) ?? roleWord.key, user: parseUser(userText) };
+    const decoded = ctx.mentions?.find((m) => m.display === userText.trim());
+    const user = decoded ? { id: decoded.id, display: decoded.display } : parseUser(userText);
+    return { verb: 'assign', role: lookup(ROLE_ALIASES, roleWord.key) ?? roleWord.key, user };
   },
   started: (args, ctx) => parseMoment('started', args, ctx),
   detected: (args, ctx) => parseMoment('detected', args, ctx),
   mitigated: (args, ctx) => parseMoment('mitigated', args, ctx),
   cause: (args) => ({ verb: 'cause', text: requireText(args.text()) }),
-  action: (args) => {
+  action: (args, ctx) => {
+    // A decoded mention (`@Taro Yamada`, perhaps several words) ending the text names the owner.
+    const all = args.text();
+    const decoded = ctx.mentions?.find((m) => all.endsWith(m.display) && /(^|\s)$/u.test(all.slice(0, all.length - m.display.length)));
+    if (decoded) {
+      const text = requireText(all.slice(0, all.length - decoded.display.length).trimEnd());
+      return { verb: 'action', text, owner: { id: decoded.id, display: decoded.display } };
+    }
     const last = args.at(args.length - 1);
     const owner = last && mentionOf(last.raw);
     const text = requireText((owner ? args.slice(0, -1) : args).text());
@@ -428,6 +437,11 @@ function parseSeverity(word: Pick<Word, 'raw' | 'key'>): Severity {
   const severity = match ? severityFromNumber(Number(match[1])) : undefined;
   if (!severity) throw new DomainError('bad_severity', { value: word.raw });
   return severity;
+}
+
+/** Whether the text starts with a decoded mention (`assign @Taro Yamada` names no role). */
+function decodedMentionAtStart(text: string, ctx: ParseContext): boolean {
+  return Boolean(ctx.mentions?.some((m) => text.startsWith(m.display)));
 }
 
 /** A mention as the last word of `action` or the first of `assign`: Slack `<@U..>` or `@name`. */

@@ -107,8 +107,17 @@ export interface ParsedCommand {
   incidentNumber?: number;
 }
 
+/** A person mentioned in the text, as the platform decoded it: `@Taro Yamada` in the text, the id kept aside. */
+export interface MentionRef {
+  id: string;
+  /** As it now reads in the text, `@` included. */
+  display: string;
+}
+
 /** What the parser needs to resolve times: the moment the command was said and the zone of the person who typed it. */
 export interface ParseContext {
   now: Date;
   timeZone: string;
+  /** People the platform decoded from its mention markup; `assign` and `action` take their ids from here. */
+  mentions?: readonly MentionRef[];
 }

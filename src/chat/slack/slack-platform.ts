@@ -7,6 +7,7 @@ import type { NeutralMessage } from '../message.ts';
 import type { ChatFile, ChatPlatform, OpenedChannel, PostOptions } from '../platform.ts';
 import { postOnce } from '../sent-messages.ts';
 import type { Clock } from '../../core/clock.ts';
+import type { Visibility } from '../../core/model.ts';
 import { renderMessage, type SlackMessage, truncate } from './blocks.ts';
 import { slackChannelName } from './channel-name.ts';
 import { slackErrorCode, withRateLimit } from './slack-client.ts';
@@ -52,9 +53,9 @@ export class SlackPlatform implements ChatPlatform {
     });
   }
 
-  async openIncidentChannel(input: { number: number; title: string; slug: string; inviteUserIds: string[]; topic: string }): Promise<OpenedChannel> {
+  async openIncidentChannel(input: { number: number; title: string; slug: string; inviteUserIds: string[]; topic: string; visibility: Visibility }): Promise<OpenedChannel> {
     const { client, logger } = this.deps;
-    const channel = await this.createChannel(input.slug);
+    const channel = await this.createChannel(input.slug, input.visibility === 'private');
     const bot = await this.deps.botUserId();
     const users = [...new Set(input.inviteUserIds)].filter((u) => u !== bot);
     // Each step after creation is best effort: the channel exists and the incident must go on.
@@ -88,11 +89,11 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  private async createChannel(slug: string): Promise<{ id: string; name: string; teamId?: string }> {
+  private async createChannel(slug: string, isPrivate: boolean): Promise<{ id: string; name: string; teamId?: string }> {
     for (let attempt = 1; ; attempt++) {
       const name = slackChannelName(slug, attempt);
       try {
-        const res = await withRateLimit(() => this.deps.client.conversations.create({ name }));
+        const res = await withRateLimit(() => this.deps.client.conversations.create({ name, ...(isPrivate ? { is_private: true } : {}) }));
         const channel = res.channel as { id: string; context_team_id?: string } | undefined;
         if (!channel?.id) throw new Error('conversations.create returned no channel');
         return { id: channel.id, name, ...(channel.context_team_id ? { teamId: channel.context_team_id } : {}) };

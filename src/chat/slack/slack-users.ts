@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { IANAZone } from 'luxon';
 import type { Actor } from '../../core/model.ts';
 import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
@@ -7,6 +8,8 @@ import { withRateLimit } from './slack-client.ts';
 interface Known {
   name: string;
   lang: string;
+  /** The profile's IANA zone (`tz`), when Slack gave a valid one. */
+  timeZone?: string;
   expires: number;
 }
 
@@ -28,10 +31,24 @@ export class SlackUsers {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The actor for a user id; falls back to the name Slack sent and the team's language when the lookup fails. */
+  /**
+   * The actor for a user id, with the zone their typed times are read in (the profile's `tz`);
+   * falls back to the name Slack sent, the team's language and zone when the lookup fails.
+   */
   async actor(userId: string, fallbackName: string): Promise<Actor> {
     const known = await this.lookup(userId);
-    return { platform: 'slack', id: userId, name: known?.name ?? fallbackName, lang: known?.lang ?? this.i18n.pick(undefined) };
+    return {
+      platform: 'slack',
+      id: userId,
+      name: known?.name ?? fallbackName,
+      lang: known?.lang ?? this.i18n.pick(undefined),
+      ...(known?.timeZone ? { timeZone: known.timeZone } : {}),
+    };
+  }
+
+  /** A user's display name, for decoding `<@U…>` in typed text; undefined when Slack does not answer. */
+  async displayName(userId: string): Promise<string | undefined> {
+    return (await this.lookup(userId))?.name;
   }
 
   /** The language of a user already looked up, without asking Slack (the acknowledgement path may not wait for it). */
@@ -56,7 +73,8 @@ export class SlackUsers {
       const res = await withRateLimit(() => this.client.users.info({ user: userId, include_locale: true }));
       const user = res.user;
       const name = user?.profile?.display_name || user?.real_name || user?.name || userId;
-      const known: Known = { name, lang: this.i18n.pick(user?.locale), expires: this.now() + TTL_MS };
+      const tz = user?.tz && IANAZone.isValidZone(user.tz) ? user.tz : undefined;
+      const known: Known = { name, lang: this.i18n.pick(user?.locale), ...(tz ? { timeZone: tz } : {}), expires: this.now() + TTL_MS };
       // Map keeps insertion order: dropping the first key drops the oldest lookup.
       if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
       this.known.set(userId, known);

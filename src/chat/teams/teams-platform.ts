@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import type { Visibility } from '../../core/model.ts';
 import type { Db, Tx } from '../../db/client.ts';
 import { findIncidentIdByNumber } from '../../db/incident-repository.ts';
 import type { Logger } from '../../logger.ts';
@@ -36,7 +37,7 @@ export class TeamsPlatform implements ChatPlatform {
   constructor(private readonly deps: TeamsPlatformDeps) {}
 
   /** Plans the incident's channel or thread; the worker makes it, its root post being the header. */
-  async openIncidentChannel(input: { number: number; title: string; slug: string; topic: string }): Promise<OpenedChannel> {
+  async openIncidentChannel(input: { number: number; title: string; slug: string; topic: string; visibility?: Visibility }): Promise<OpenedChannel> {
     const { db, clock, newId, graphTeamId } = this.deps;
     const incidentId = await findIncidentIdByNumber(db, input.number);
     if (!incidentId) throw new Error(`no incident ${input.number}`);
@@ -44,10 +45,14 @@ export class TeamsPlatform implements ChatPlatform {
     if (!row) {
       // Without Graph the incident gets a thread in the incidents channel (once the bot has
       // heard from it there), else in the conversation the declare came from.
-      const incidents = graphTeamId ? undefined : (await this.incidentsChannel()).parts;
-      const origin = incidents ?? this.deps.origin ?? (await this.incidentsChannel()).parts;
+      // A private incident stays in the conversation it was declared in: never a team channel
+      // everyone in the team can read, nor a thread in the incidents channel.
+      const isPrivate = input.visibility === 'private';
+      const incidents = graphTeamId || isPrivate ? undefined : (await this.incidentsChannel()).parts;
+      const origin = isPrivate ? this.deps.origin : (incidents ?? this.deps.origin ?? (await this.incidentsChannel()).parts);
       if (!origin) throw new Error('no Teams conversation to open the incident channel from');
-      row = await db.transaction((tx) => queueIncidentConversation(tx, { id: newId(), incidentId, origin, graphTeamId, at: clock.now() }));
+      const teamId = isPrivate ? undefined : graphTeamId;
+      row = await db.transaction((tx) => queueIncidentConversation(tx, { id: newId(), incidentId, origin, graphTeamId: teamId, at: clock.now() }));
       this.deps.onQueued?.();
     }
     return { channelId: locationOf(row), ...(row.teamId ? { teamId: row.teamId } : {}) };

@@ -43,8 +43,8 @@ export interface StoredMessage {
 
 export interface FakeSlackOptions {
   token: string;
-  /** users.info answers: id → locale and display name. */
-  users?: Record<string, { locale: string; name: string }>;
+  /** users.info answers: id → locale, display name and (optionally) the profile's IANA zone. */
+  users?: Record<string, { locale: string; name: string; tz?: string }>;
   /** Channel names that already exist in the workspace. */
   takenNames?: string[];
   /** Socket Mode: the app-level token (`xapp-…`) and where `apps.connections.open` sends the app. */
@@ -245,7 +245,7 @@ export class FakeSlack {
       case 'users.info': {
         const user = this.options.users?.[String(args.user)];
         if (!user) return fail('user_not_found');
-        return { ok: true, user: { id: args.user, name: user.name.toLowerCase(), real_name: user.name, locale: user.locale, profile: { display_name: user.name } } };
+        return { ok: true, user: { id: args.user, name: user.name.toLowerCase(), real_name: user.name, locale: user.locale, ...(user.tz ? { tz: user.tz } : {}), profile: { display_name: user.name } } };
       }
       case 'conversations.create': {
         const name = String(args.name);

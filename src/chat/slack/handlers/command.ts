@@ -6,6 +6,7 @@ import { answering, type ReplyTarget, sendReplies } from '../replies.ts';
 import { respondTo } from '../respond.ts';
 import { withRateLimit } from '../slack-client.ts';
 import type { SlackContext } from '../slack-context.ts';
+import { decodeSlackText, type DecodedText } from '../slack-text.ts';
 import { declareModal } from '../views.ts';
 
 /** A stored `/incident …`: dispatched under its trigger_id; `declare` alone opens the form. */
@@ -16,7 +17,12 @@ export function processCommand(ctx: SlackContext) {
     const respond = command.response_url ? respondTo(command.response_url, ctx.logger) : undefined;
     const target: ReplyTarget = { channelId: command.channel_id, userId: command.user_id, lang: actor.lang, respond, requestKey: item.deliveryKey };
     await answering(ctx, target, async () => {
-      const result = await ctx.dispatcher.handle({ text: command.text, actor, channelId: command.channel_id, idempotencyKey: command.trigger_id }, { retryUnavailable: true });
+      // Decoded once, here: everything past this point sees what the person typed, never Slack markup.
+      const decoded = await decodeSlackText(command.text ?? '', (id) => ctx.users.displayName(id));
+      const result = await ctx.dispatcher.handle(
+        { text: decoded.text, mentions: decoded.mentions, actor, channelId: command.channel_id, idempotencyKey: command.trigger_id },
+        { retryUnavailable: true },
+      );
       if (result.openForm?.kind === 'declare') {
         const view = declareModal(ctx.i18n, actor.lang, command.channel_id);
         await withRateLimit(() => ctx.client.views.open({ trigger_id: command.trigger_id, view: view as never }));
@@ -24,16 +30,16 @@ export function processCommand(ctx: SlackContext) {
       }
       await sendReplies(ctx, result.replies, target);
       // After the answer: the role is recorded, so a failure here must not reach the user as "not recorded".
-      if (result.incidentId) await inviteAssignee(ctx, command.text, result.incidentId).catch((e: unknown) => ctx.logger.warn({ err: e }, 'could not invite the assignee'));
+      if (result.incidentId) await inviteAssignee(ctx, decoded, actor.timeZone, result.incidentId).catch((e: unknown) => ctx.logger.warn({ err: e }, 'could not invite the assignee'));
     });
   };
 }
 
 /** `assign <role> <@U…>` brings the named responder into the incident channel. */
-async function inviteAssignee(ctx: SlackContext, text: string, incidentId: string): Promise<void> {
+async function inviteAssignee(ctx: SlackContext, decoded: DecodedText, zone: string | undefined, incidentId: string): Promise<void> {
   let userId: string | undefined;
   try {
-    const { command } = parseCommand(text, { now: ctx.app.clock.now(), timeZone: ctx.teamTimeZone });
+    const { command } = parseCommand(decoded.text, { now: ctx.app.clock.now(), timeZone: zone ?? ctx.teamTimeZone, mentions: decoded.mentions });
     if (command.verb === 'assign') userId = command.user.id;
   } catch {
     return;
