@@ -145,8 +145,8 @@ export class TeamsBot {
   private async onMessage(context: TurnContext): Promise<void> {
     const actor = this.actorOf(context);
     // Decoded once, here: `<at>`, tags and character references become what the person typed.
-    const plain = context.activity.textFormat === 'plain';
-    const decoded = plain ? { text: commandText(context), mentions: [] } : decodeTeamsText(commandText(context), context.activity.entities ?? []);
+    // Always, whatever `textFormat` says: Teams marks messages `plain` that still carry `<at>` and references.
+    const decoded = decodeTeamsText(commandText(context), context.activity.entities ?? []);
     const text = decoded.text || 'help';
     const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
     const key = this.keyOf(context);
