@@ -52,6 +52,8 @@ const TARGETS = Object.keys(DEFAULT_CONCURRENCY) as TargetName[];
 interface Work {
   claimed: ClaimedDelivery;
   recipient: Recipient | undefined;
+  /** `performance.now()` when the claim that handed it out began. */
+  claimedAt: number;
 }
 
 /**
@@ -76,7 +78,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const onError = options.onError ?? (() => {});
   // Rendering inputs of the updates being delivered, cached per process. Only translations
-  // change once published: an entry lacking a language a delivery needs is read again.
+  // change once published: an entry lacking a language a delivery needs is read again when
+  // it was read before that delivery was claimed (a translation releases its deliveries in
+  // the transaction that writes it, so a read begun after the claim sees it). A fan-out
+  // sent untranslated thus reads the update at most once per claimed batch.
   const updates = new Map<string, Promise<PublishedUpdate | undefined>>();
   const loadedAt = new Map<string, number>();
   const recorder = createOutcomeRecorder(options.db, options.clock);
@@ -98,11 +103,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return update;
   };
 
-  /** The update with the languages `needed`, read again (at most every 500 ms) when the cached one lacks some. */
-  const getUpdateWith = async (id: string, needed: readonly string[]): Promise<PublishedUpdate | undefined> => {
+  /** The update with the languages `needed`, read again when the cached one lacks some and was read before `claimedAt`. */
+  const getUpdateWith = async (id: string, needed: readonly string[], claimedAt: number): Promise<PublishedUpdate | undefined> => {
     const update = await getUpdate(id);
-    const stale = performance.now() - (loadedAt.get(id) ?? 0) >= 500;
-    return update && stale && needed.some((lang) => update.bodies[lang] === undefined) ? getUpdate(id, true) : update;
+    if (!update || needed.every((lang) => update.bodies[lang] !== undefined)) return update;
+    // Another lane may have started a fresher read meanwhile: that one is used, not a third.
+    return getUpdate(id, (loadedAt.get(id) ?? 0) < claimedAt);
   };
 
   /** The languages a delivery is written in: a reader's, every one for webhooks, the team's for Statuspage and the announcement. */
@@ -115,9 +121,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return [languages.includes(recipient.lang) ? recipient.lang : languages[0]!];
   };
 
-  const attempt = async ({ claimed, recipient }: Work): Promise<AttemptOutcome> => {
+  const attempt = async ({ claimed, recipient, claimedAt }: Work): Promise<AttemptOutcome> => {
     const needed = neededLangs(claimed, recipient);
-    const update = await getUpdateWith(claimed.updateId, needed);
+    const update = await getUpdateWith(claimed.updateId, needed, claimedAt);
     if (!update) return { state: 'skipped', reason: 'update not published' };
     const channel = options.channels[claimed.target];
     if (!channel) return { state: 'skipped', reason: 'target not configured' };
@@ -139,10 +145,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   };
 
   const claim = async (target: TargetName): Promise<Work[]> => {
+    const claimedAt = performance.now();
     const claimed = await claimDeliveries(options.db, options.clock.now(), leaseMs, batchSize, target);
     if (claimed.length === 0) return [];
     const recipients = await loadRecipients(options.db, [...new Set(claimed.flatMap((c) => (c.subscriberId ? [c.subscriberId] : [])))]);
-    return claimed.map((c) => ({ claimed: c, recipient: c.subscriberId ? recipients.get(c.subscriberId) : undefined }));
+    return claimed.map((c) => ({ claimed: c, recipient: c.subscriberId ? recipients.get(c.subscriberId) : undefined, claimedAt }));
   };
 
   /** Delivers what `next` hands out with `lanes` lanes; resolves when it hands out nothing more. */
