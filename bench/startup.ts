@@ -158,7 +158,7 @@ export async function run(): Promise<BenchRow[]> {
     ready('tsuiki serve, PGlite, fresh DATA_DIR (creates the database, migrates)', pgliteFresh, '≤ 10,000 ms'),
     ready('tsuiki serve, PGlite, existing DATA_DIR', pgliteAgain, '≤ 3,000 ms'),
     // PGlite is PostgreSQL compiled to WebAssembly inside the process: its memory counts here.
-    // The first start creates the cluster on a worker thread whose memory goes with it, so
+    // The first start creates the cluster in a child process whose memory goes with it, so
     // it must end no bigger than a later start (issue #14: it kept 893 MB).
     memory('tsuiki serve, PGlite, fresh DATA_DIR', pgliteFresh, '≤ 450 MiB, as existing'),
     memory('tsuiki serve, PGlite, existing DATA_DIR', pgliteAgain, '≤ 450 MiB'),
