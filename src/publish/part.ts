@@ -6,7 +6,7 @@ import type { DeliveryReporter } from '../outbox/progress.ts';
 import { listenForWork } from '../outbox/wakeup.ts';
 import type { Runtime } from '../runtime.ts';
 import { type AnnouncementPort, createAnnounceChannel, createChatChannel } from './announce.ts';
-import { type PublishChannel, type TargetName, TerminalDeliveryError } from './channel.ts';
+import { languageName, type PublishChannel, type TargetName, TerminalDeliveryError } from './channel.ts';
 import { createChatReporter } from './chat-reporter.ts';
 import { createEmailChannel } from './email.ts';
 import { createStatuspageChannel } from './statuspage.ts';
@@ -26,6 +26,7 @@ export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPo
       pageId: config.statuspage.pageId,
       ...(config.statuspage.apiUrl ? { apiUrl: config.statuspage.apiUrl } : {}),
       lang,
+      untranslatedNotice: (sourceLang) => i18n.t(lang)('email:untranslated', { language: languageName(sourceLang, lang) }),
       db: app.db,
       dbKind: runtime.database.kind,
       clock: app.clock,

@@ -14,6 +14,8 @@ export interface StatuspageSettings {
   apiUrl?: string;
   /** Language of the text sent (Statuspage holds one); the source text when untranslated. */
   lang: string;
+  /** The line put above the source text sent untranslated (`Original text (Japanese); the translation follows.`). */
+  untranslatedNotice?: (sourceLang: string) => string;
   db: Db;
   /**
    * Which database `db` is. On PostgreSQL, shared by several processes, requests are spaced
@@ -41,15 +43,16 @@ const STATUSPAGE_LOCK_CLASS = 0x7453_7370;
 /** Statuspage's incident status for ours (`closed` is `resolved` there). */
 const statusFor = (status: PublishedUpdate['status']) => (status === 'closed' ? 'resolved' : status);
 
-/** The `incident` object of a create or update request. */
-export function statuspageIncident(update: PublishedUpdate, lang: string, create: boolean) {
+/** The `incident` object of a create or update request; untranslated, the source text goes under `notice`. */
+export function statuspageIncident(update: PublishedUpdate, lang: string, create: boolean, notice?: (sourceLang: string) => string) {
   const over = update.status === 'resolved' || update.status === 'closed';
   const mapped = update.components.filter((c) => c.statuspageId);
   const components = Object.fromEntries(mapped.map((c) => [c.statuspageId!, over ? 'operational' : c.impact]));
+  const text = bodyFor(update, lang);
   return {
     ...(create ? { name: update.incidentTitle.slice(0, 255) } : {}),
     status: statusFor(update.status),
-    body: bodyFor(update, lang).body.slice(0, 25_000),
+    body: (text.lang !== lang && notice ? `${notice(text.lang)}\n\n${text.body}` : text.body).slice(0, 25_000),
     ...(mapped.length ? { component_ids: mapped.map((c) => c.statuspageId!), components } : {}),
     deliver_notifications: true,
   };
@@ -202,11 +205,11 @@ export function createStatuspageChannel(settings: StatuspageSettings): PublishCh
         .from(x)
         .where(and(eq(x.incidentId, update.incidentId), eq(x.target, 'statuspage')));
       if (known) {
-        const body = JSON.stringify({ incident: statuspageIncident(update, settings.lang, false) });
+        const body = JSON.stringify({ incident: statuspageIncident(update, settings.lang, false, settings.untranslatedNotice) });
         await spaced(() => sendHttp(`${pageUrl}/${encodeURIComponent(known.externalId)}`, { method: 'PATCH', headers, body }, now));
         return;
       }
-      const incident = statuspageIncident(update, settings.lang, true);
+      const incident = statuspageIncident(update, settings.lang, true, settings.untranslatedNotice);
       // A retry may follow a create that Statuspage carried out but whose answer was lost,
       // or whose id was not saved (the process died in between): adopt that incident
       // rather than create a second one. A first attempt has nothing to find.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderChatUpdate } from '../../src/publish/announce.ts';
 import type { PublishedUpdate, Recipient } from '../../src/publish/channel.ts';
 import { renderUpdateMail } from '../../src/publish/email.ts';
+import { statuspageIncident } from '../../src/publish/statuspage.ts';
 import { webhookPayload } from '../../src/publish/webhook.ts';
 import { testI18n } from '../app/helpers.ts';
 
@@ -48,5 +49,11 @@ describe('rendering an update a reader’s language is still missing', () => {
     expect(payload.type).toBe('update.translated');
     expect(payload.data.update.translated_lang).toBe('ja');
     expect(webhookPayload(update({ en: 'Calls fail.' }), 'https://status.example.com').type).toBe('incident.updated');
+  });
+
+  it('puts the notice above the source text sent to a Statuspage page of another language', () => {
+    const notice = (source: string) => `原文（${source}）: 翻訳は追ってお送りします。`;
+    expect(statuspageIncident(update({ en: 'Calls fail.' }), 'ja', false, notice).body).toBe('原文（en）: 翻訳は追ってお送りします。\n\nCalls fail.');
+    expect(statuspageIncident(update({ en: 'Calls fail.', ja: '通話が失敗しています。' }), 'ja', false, notice).body).toBe('通話が失敗しています。');
   });
 });
