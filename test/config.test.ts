@@ -26,7 +26,13 @@ describe('loadConfig', () => {
       upstreamPollSeconds: 60,
       publicUrl: 'http://localhost:3000',
       shutdownGraceSeconds: 10,
+      translationWaitSeconds: 30,
     });
+  });
+
+  it('reads TRANSLATION_WAIT_SECONDS, 0 sending at once', () => {
+    expect(loadConfig({ TRANSLATION_WAIT_SECONDS: '0' }).translationWaitSeconds).toBe(0);
+    expect(loadConfig({ TRANSLATION_WAIT_SECONDS: '120' }).translationWaitSeconds).toBe(120);
   });
 
   it.each([
@@ -66,6 +72,7 @@ describe('loadConfig', () => {
     [{ MicrosoftAppType: 'SingleTenant' }, 'MicrosoftAppTenantId: required when MicrosoftAppType=SingleTenant'],
     [{ UPDATE_REMINDER_MINUTES: '0' }, 'UPDATE_REMINDER_MINUTES: must be a whole number (1-1440), got "0"'],
     [{ UPSTREAM_POLL_SECONDS: 'often' }, 'UPSTREAM_POLL_SECONDS: must be a whole number (5-86400), got "often"'],
+    [{ TRANSLATION_WAIT_SECONDS: 'soon' }, 'TRANSLATION_WAIT_SECONDS: must be a whole number (0-86400), got "soon"'],
     [{ TRUST_PROXY_HOPS: '11' }, 'TRUST_PROXY_HOPS: must be a whole number (0-10), got "11"'],
     [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS: must be at least 0, got "-1"'],
   ])('rejects %o naming the setting and what it expects', (env, expected) => {
