@@ -30,6 +30,15 @@ module.exports = {
       to: { path: '^(test|bench)/' },
     },
     {
+      name: 'botbuilder-only-in-teams',
+      comment:
+        'botbuilder and the botframework-* packages are the Teams front end\'s business: only src/chat/teams/ imports them ' +
+        '(type-only imports included), so the rest of tsuiki never depends on the Bot Framework SDK.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/chat/teams/' },
+      to: { path: '(^|/)node_modules/(botbuilder|botframework-[^/]+)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles in src, type-only ones included.',
       severity: 'error',
