@@ -601,3 +601,67 @@ export const sentMessage = pgTable('sent_message', {
   messageId: text('message_id').notNull(),
   sentAt: ts('sent_at').notNull(),
 });
+
+/** Maintenance numbers (`MNT-n`); a sequence of their own, so incident numbers stay dense. */
+export const maintenanceNumberSeq = pgSequence('maintenance_number_seq', { startWith: 1 });
+
+/**
+ * A scheduled maintenance window. `status` moves scheduled → in_progress → (verifying) →
+ * completed by itself at `scheduledFor` and `scheduledUntil` (durable jobs, see
+ * src/app/maintenance.ts) unless a person moves it first; `cancelled` hides it everywhere.
+ */
+export const maintenance = pgTable(
+  'maintenance',
+  {
+    id: uuid('id').primaryKey(),
+    number: integer('number').notNull().unique(),
+    title: text('title').notNull(),
+    description: text('description'),
+    status: text('status').notNull(),
+    visibility: text('visibility').notNull(),
+    components: text('components').array().notNull().default(sql`'{}'::text[]`),
+    scheduledFor: ts('scheduled_for').notNull(),
+    scheduledUntil: ts('scheduled_until').notNull(),
+    sourceLang: text('source_lang').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdByName: text('created_by_name').notNull(),
+    startedAt: ts('started_at'),
+    completedAt: ts('completed_at'),
+    // The reminder notice went out (at most once per window; moving the window re-arms it).
+    remindedAt: ts('reminded_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    check('maintenance_status_check', sql`${t.status} in (${inList(['scheduled', 'in_progress', 'verifying', 'completed', 'cancelled'])})`),
+    check('maintenance_visibility_check', sql`${t.visibility} in ('public', 'private')`),
+    check('maintenance_window_check', sql`${t.scheduledUntil} > ${t.scheduledFor}`),
+    index('maintenance_status_idx').on(t.status, t.scheduledFor),
+  ],
+);
+
+/**
+ * What a maintenance told the public, in order: each row is one notice (scheduled, reminder,
+ * started, completed, updated, cancelled) rendered per reader's language and zone from
+ * `kind` and the window it names, so no text is frozen in one language.
+ */
+export const maintenanceUpdate = pgTable(
+  'maintenance_update',
+  {
+    id: uuid('id').primaryKey(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    maintenanceId: uuid('maintenance_id')
+      .notNull()
+      .references(() => maintenance.id),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    scheduledFor: ts('scheduled_for').notNull(),
+    scheduledUntil: ts('scheduled_until').notNull(),
+    note: text('note'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    check('maintenance_update_kind_check', sql`${t.kind} in (${inList(['scheduled', 'reminder', 'started', 'verifying', 'completed', 'updated', 'cancelled'])})`),
+    index('maintenance_update_maintenance_idx').on(t.maintenanceId, t.seq),
+  ],
+);
