@@ -8,6 +8,8 @@ import { setKeyMoment } from '../../src/app/set-key-moment.ts';
 import { parseCommand } from '../../src/core/command-parser.ts';
 import { loadStatusData } from '../../src/status-page/data.ts';
 import { componentHistory } from '../../src/status-page/view.ts';
+import { and, eq } from 'drizzle-orm';
+import * as t from '../../src/db/schema.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { countEverything, declare, expectDomainError, makeContext, metaOf, MINUTE, person, snapshot } from './helpers.ts';
 
@@ -87,6 +89,13 @@ describeDb('a record people can trust', () => {
     const day = (date: string) => history?.days.find((d) => d.date === date);
     expect(day('2026-12-06')?.worst).toBe('operational');
     expect(Object.values(day('2026-12-07')?.impactMs ?? {})).toEqual([15 * MINUTE]);
+    // The postmortem's impact table follows too: no row on the old day.
+    clock.set(utc('2026-12-07T06:00:00'));
+    await closeIncident(ctx, meta, incidentId, {});
+    const [draft] = await database.db.select().from(t.postmortem).where(and(eq(t.postmortem.incidentId, incidentId), eq(t.postmortem.lang, 'en')));
+    const impact = draft!.markdown.slice(draft!.markdown.indexOf('## Impact'), draft!.markdown.indexOf('## ', draft!.markdown.indexOf('## Impact') + 3));
+    expect(impact).toContain('| phantom-api | Partial outage | Dec 7, 05:00 UTC |');
+    expect(impact).not.toContain('Dec 6');
   });
 
   it('accepts a bare time for started itself, which is how the beginning is corrected', async () => {
