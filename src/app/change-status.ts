@@ -1,13 +1,15 @@
 import { and, eq } from 'drizzle-orm';
 import { DomainError } from '../core/errors.ts';
 import type { SettableStatus } from '../core/model.ts';
-import { assertNotBeforeIncident } from '../core/time.ts';
+import type { IncidentSnapshot } from '../core/incident.ts';
+import { assertNotBeforeIncident, explicitForm } from '../core/time.ts';
 import { assertNotOvertaken, assertTransition, impactStart } from '../core/timeline.ts';
 import * as t from '../db/schema.ts';
 import { actorZone, type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
 import { createPublicUpdate, type UpdateDrafted } from './public-updates.ts';
-import { addResponder, appendEntry, occurredAt, refreshStatus, setMoment } from './writes.ts';
+import type { Tx } from '../db/client.ts';
+import { addResponder, appendEntry, occurredAt, refreshStatus, setMoment, touchIncident } from './writes.ts';
 
 export interface StatusChanged {
   [key: string]: unknown;
@@ -19,6 +21,8 @@ export interface StatusChanged {
   status: string;
   occurredAt: string;
   update?: UpdateDrafted;
+  /** True when `status resolved at …` on a resolved incident corrected when it was resolved. */
+  corrected?: boolean;
 }
 
 /** Changes status (with optional public text, which becomes a public update at that status). */
@@ -30,6 +34,9 @@ export async function changeStatus(
 ): Promise<CommandResult<StatusChanged>> {
   return runWrite(ctx, meta, 'status', incidentId, async (tx, now) => {
     const incident = await loadForActor(tx, incidentId, meta, { write: true, requireResponder: Boolean(input.publicText) });
+    if (incident.status === 'resolved' && input.status === 'resolved' && input.at && !input.publicText) {
+      return correctResolved(tx, ctx, meta, incident, input.at, input.bareClock ?? false, now);
+    }
     try {
       assertTransition(incident.status, input.status);
     } catch (e) {
@@ -74,4 +81,40 @@ export async function changeStatus(
       ...(update ? { update } : {}),
     };
   });
+}
+
+/**
+ * `status resolved at …` on a resolved incident corrects when it was resolved: the key moment
+ * moves, so the components' impact windows (which end there) and with them history bars,
+ * uptime and the postmortem follow. The timeline keeps the correction as a moment entry.
+ */
+async function correctResolved(
+  tx: Tx,
+  ctx: AppContext,
+  meta: CommandMeta,
+  incident: IncidentSnapshot,
+  stated: Date,
+  bareClock: boolean,
+  now: Date,
+): Promise<StatusChanged> {
+  const at = occurredAt(stated, now, 'status');
+  try {
+    assertNotBeforeIncident({ at, bareClock }, impactStart(incident), actorZone(ctx, meta.actor));
+    if (at.getTime() < impactStart(incident).getTime()) {
+      throw new DomainError('before_incident', { value: explicitForm(at, actorZone(ctx, meta.actor)), meantAt: at.toISOString(), beganAt: impactStart(incident).toISOString(), explicit: explicitForm(at, actorZone(ctx, meta.actor)) });
+    }
+  } catch (e) {
+    throw e instanceof DomainError ? e.withVerb('status') : e;
+  }
+  await setMoment(tx, incident.id, 'resolved', at, meta.actor.id, now);
+  await appendEntry(tx, ctx, incident.id, {
+    kind: 'moment',
+    actor: meta.actor,
+    occurredAt: at,
+    recordedAt: now,
+    data: { moment: 'resolved', at: at.toISOString() },
+  });
+  await addResponder(tx, incident.id, meta.actor, now);
+  await touchIncident(tx, incident.id, now);
+  return { incidentId: incident.id, number: incident.number, from: 'resolved', to: 'resolved', status: 'resolved', occurredAt: at.toISOString(), corrected: true };
 }

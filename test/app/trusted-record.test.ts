@@ -98,6 +98,25 @@ describeDb('a record people can trust', () => {
     expect(impact).not.toContain('Dec 6');
   });
 
+  it('corrects when it was resolved with `status resolved at …`: the window ends there, history follows', async () => {
+    const { ctx, clock } = makeContext(database.db, { teamTimeZone: 'UTC', publishApproval: 'off' }, DECLARED);
+    const meta = metaOf(person('Mia'), { inIncidentChannel: true });
+    const { incidentId } = await declare(ctx, meta.actor, { components: ['late-api'], started: utc('2026-12-07T05:00:00') });
+    await draftPublicUpdate(ctx, meta, incidentId, { text: 'Login fails.' });
+    clock.set(utc('2026-12-07T07:00:00'));
+    await changeStatus(ctx, meta, incidentId, { status: 'resolved' });
+    const before = await countEverything(database.db);
+    await expectDomainError(changeStatus(ctx, meta, incidentId, { status: 'resolved', at: utc('2026-12-07T04:00:00') }), 'before_incident');
+    expect(await countEverything(database.db)).toEqual(before);
+    const { outcome } = await changeStatus(ctx, meta, incidentId, { status: 'resolved', at: utc('2026-12-07T05:30:00'), bareClock: true });
+    expect(outcome).toMatchObject({ corrected: true, occurredAt: '2026-12-07T05:30:00.000Z' });
+    const incident = await snapshot(database.db, incidentId);
+    expect(incident.status).toBe('resolved');
+    expect(incident.moments.resolved).toEqual(utc('2026-12-07T05:30:00'));
+    const history = componentHistory(await loadStatusData(database.db, clock.now()), 'UTC').find((h) => h.component.id === 'late-api');
+    expect(Object.values(history?.days.find((d) => d.date === '2026-12-07')?.impactMs ?? {})).toEqual([30 * MINUTE]);
+  });
+
   it('accepts a bare time for started itself, which is how the beginning is corrected', async () => {
     const { ctx, clock, meta, incidentId } = await morning();
     clock.set(utc('2026-12-07T05:20:00'));

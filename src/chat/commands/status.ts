@@ -15,6 +15,10 @@ export const statusCommand: ChatCommandDefinition<'status'> = {
       ...(command.at ? { at: command.at, bareClock: command.bareClock ?? false } : {}),
       ...(command.publicText ? { publicText: command.publicText } : {}),
     });
+    if (o.corrected) {
+      const message = text(tr('reply.momentSet', { ref: formatIncidentRef(o.number), moment: tr('common:moment.resolved'), time: formatTime(ctx, o.occurredAt) }));
+      return { message, replayed };
+    }
     const names = { from: tr(`common:status.${o.from}`), to: tr(`common:status.${o.to}`), status: tr(`common:status.${o.status}`) };
     // Receipts stored before back-dated changes were refused may still say it was overtaken.
     const key = o.status === o.to ? 'reply.statusChanged' : 'reply.statusOvertaken';
