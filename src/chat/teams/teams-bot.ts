@@ -126,7 +126,10 @@ export class TeamsBot {
       const at = app.clock.now();
       if (write.verb === 'declare' && origin) {
         try {
-          await queueIncidentConversation(tx, { id: app.newId(), incidentId: write.incidentId, origin, graphTeamId, at });
+          // A private incident stays where it was declared: no Graph channel the whole team can see.
+          const [declared] = await tx.select({ visibility: t.incident.visibility }).from(t.incident).where(eq(t.incident.id, write.incidentId));
+          const teamId = declared?.visibility === 'private' ? undefined : graphTeamId;
+          await queueIncidentConversation(tx, { id: app.newId(), incidentId: write.incidentId, origin, graphTeamId: teamId, at });
         } catch (e) {
           // A chat hosts one incident: the declaration stands, without a place of its own in Teams.
           if (!(e instanceof ChatTakenError)) throw e;

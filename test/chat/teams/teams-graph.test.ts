@@ -95,6 +95,17 @@ describeDb('Teams: incident channels through Microsoft Graph', () => {
     expect(creates.map((c) => (c.body.channelData as { channel: { id: string } }).channel.id)).toEqual([channelId, channelId]);
   });
 
+  it('a private incident gets no Graph channel: it stays in the conversation it was declared in', async () => {
+    const channelsBefore = graph.channelRequests.length;
+    expect((await say('declare Credential leak --private')).status).toBe(200);
+    await h.settle();
+    expect(graph.channelRequests.length).toBe(channelsBefore);
+    const [incident] = await database.db.select().from(t.incident).where(eq(t.incident.title, 'Credential leak'));
+    const [place] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.incidentId, incident!.id));
+    const origin = recorded('vercel-chat-replay/channel_teams.json', '/mention') as { channelData?: { channel?: { id?: string } } };
+    expect(place).toMatchObject({ purpose: 'incident', ownsChannel: false, channelId: origin.channelData?.channel?.id });
+  });
+
   it('every connector call matched the Connector API', () => {
     expect(h.connector.problems).toEqual([]);
   });
