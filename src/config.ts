@@ -54,7 +54,13 @@ const Env = z
     MicrosoftAppId: optionalString,
     MicrosoftAppPassword: optionalString,
     MicrosoftAppTenantId: optionalString,
-    MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
+    // SingleTenant unless said otherwise: Azure no longer creates multi-tenant bots.
+    MicrosoftAppType: z.enum(['SingleTenant', 'UserAssignedMSI', 'MultiTenant']).default('SingleTenant'),
+    // Published by Azure App Service / Functions for its managed identity; IMDS answers elsewhere.
+    IDENTITY_ENDPOINT: optionalUrl(/^https?:$/),
+    IDENTITY_HEADER: optionalString,
+    // Microsoft 365 Agents Playground: Teams without authentication, on a loopback HOST only.
+    TEAMS_PLAYGROUND: z.enum(['true', 'false']).default('false'),
     TEAMS_TEAM_ID: optionalString,
     GRAPH_API_URL: optionalUrl(/^https?:$/),
     INCIDENTS_CHANNEL: optionalString,
@@ -131,16 +137,33 @@ export function describeSettings(): SettingInfo[] {
 /** Settings one integration needs once it is chosen; checked on the raw values so they are reported with every other problem. */
 function missingRequirements(source: Record<string, string | undefined>): string[] {
   const has = (key: string) => Boolean(source[key]?.trim());
+  const appType = source.MicrosoftAppType?.trim() || 'SingleTenant';
   const rules: [boolean, string[], string][] = [
     [source.TRANSLATOR?.trim() === 'deepl', ['DEEPL_AUTH_KEY'], 'when TRANSLATOR=deepl'],
     [source.TRANSLATOR?.trim() === 'openai', ['OPENAI_BASE_URL', 'OPENAI_MODEL'], 'when TRANSLATOR=openai'],
     [has('SLACK_BOT_TOKEN'), ['SLACK_SIGNING_SECRET'], 'when SLACK_BOT_TOKEN is set'],
-    [has('MicrosoftAppId'), ['MicrosoftAppPassword'], 'when MicrosoftAppId is set'],
-    [source.MicrosoftAppType?.trim() === 'SingleTenant', ['MicrosoftAppTenantId'], 'when MicrosoftAppType=SingleTenant'],
+    [has('MicrosoftAppId') && appType !== 'UserAssignedMSI', ['MicrosoftAppPassword'], `when MicrosoftAppId is set and MicrosoftAppType=${appType}`],
+    [(has('MicrosoftAppId') || has('MicrosoftAppType')) && appType === 'SingleTenant', ['MicrosoftAppTenantId'], `when MicrosoftAppType=SingleTenant${source.MicrosoftAppType?.trim() ? '' : ' (the default; set MicrosoftAppType=MultiTenant for an existing multi-tenant bot)'}`],
+    [appType === 'UserAssignedMSI', ['MicrosoftAppId', 'MicrosoftAppTenantId'], 'when MicrosoftAppType=UserAssignedMSI (MicrosoftAppId is the managed identity\'s client id)'],
     [has('SMTP_URL'), ['MAIL_FROM'], 'when SMTP_URL is set'],
     [has('STATUSPAGE_API_KEY'), ['STATUSPAGE_PAGE_ID'], 'when STATUSPAGE_API_KEY is set'],
   ];
-  return rules.flatMap(([when, keys, why]) => (when ? keys.filter((k) => !has(k)).map((k) => `${k}: required ${why}`) : []));
+  const problems = rules.flatMap(([when, keys, why]) => (when ? keys.filter((k) => !has(k)).map((k) => `${k}: required ${why}`) : []));
+  if (appType === 'UserAssignedMSI' && has('MicrosoftAppPassword')) {
+    problems.push('MicrosoftAppPassword: must not be set when MicrosoftAppType=UserAssignedMSI (a managed identity has no password)');
+  }
+  if (source.TEAMS_PLAYGROUND?.trim() === 'true') {
+    if (has('MicrosoftAppId')) problems.push('TEAMS_PLAYGROUND: serves Teams without authentication, so it cannot be combined with MicrosoftAppId (unset one of them)');
+    const host = source.HOST?.trim() || '0.0.0.0';
+    if (!isLoopbackHost(host)) problems.push(`TEAMS_PLAYGROUND: serves Teams without authentication, only on a loopback HOST (127.0.0.1, ::1 or localhost); HOST is ${host}`);
+  }
+  return problems;
+}
+
+/** Whether `host` only listens on this machine: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** tsuiki's settings, read once at start from the environment and `.env`. */
@@ -164,7 +187,19 @@ export interface Config {
   componentsFile: string | undefined;
   incidentsChannel: string | undefined;
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
-  teams: { appId?: string; appPassword?: string; tenantId?: string; appType?: string; teamId?: string; graphApiUrl?: string };
+  teams: {
+    appId?: string;
+    appPassword?: string;
+    tenantId?: string;
+    appType: Env['MicrosoftAppType'];
+    teamId?: string;
+    graphApiUrl?: string;
+    /** A managed identity's token endpoint and its secret header (App Service's IDENTITY_ENDPOINT / IDENTITY_HEADER). */
+    identityEndpoint?: string;
+    identityHeaderSecret?: string;
+    /** TEAMS_PLAYGROUND: Teams served without authentication (no app id, loopback HOST; checked above). */
+    playground: boolean;
+  };
   translator: {
     kind: Env['TRANSLATOR'];
     deeplAuthKey?: string;
@@ -274,6 +309,9 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
       tenantId: env.MicrosoftAppTenantId,
       appType: env.MicrosoftAppType,
       teamId: env.TEAMS_TEAM_ID,
+      playground: env.TEAMS_PLAYGROUND === 'true',
+      identityEndpoint: env.IDENTITY_ENDPOINT,
+      identityHeaderSecret: env.IDENTITY_HEADER,
       graphApiUrl: env.GRAPH_API_URL,
     },
     translator: {

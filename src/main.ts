@@ -19,7 +19,7 @@ import type { ServerPart, ServerPartFactory } from './server-part.ts';
 const slackServerPart: ServerPartFactory = async (deps) =>
   deps.runtime.config.slack.botToken ? (await import('./chat/slack/server-part.ts')).slackServerPart(deps) : undefined;
 const teamsServerPart: ServerPartFactory = async (deps) =>
-  deps.runtime.config.teams.appId ? (await import('./chat/teams/teams-part.ts')).teamsServerPart(deps) : undefined;
+  deps.runtime.config.teams.appId || deps.runtime.config.teams.playground ? (await import('./chat/teams/teams-part.ts')).teamsServerPart(deps) : undefined;
 
 /** Every optional part of the server, in start order; each integration adds itself here. */
 export const SERVER_PARTS: ServerPartFactory[] = [livenessPart, statusPagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart];

@@ -1,4 +1,5 @@
 import { type Agent, request } from 'node:https';
+import { parseRetryAfter } from '../../outbox/backoff.ts';
 
 /** A channel as Microsoft Graph returns it from `POST /teams/{id}/channels`. */
 export interface GraphChannel {
@@ -13,19 +14,27 @@ export interface GraphClientOptions {
   /** Where client-credential tokens come from, by default `https://login.microsoftonline.com`. */
   loginUrl?: string;
   appId: string;
-  appPassword: string;
+  /** The client secret; without one, `tokens` mints Graph tokens (a managed identity). */
+  appPassword?: string | undefined;
+  /** Another source of app-only Graph tokens (UserAssignedMSI), used when there is no password. */
+  tokens?: { token(audience: string): Promise<string> } | undefined;
   /** The tenant the team lives in (`MicrosoftAppTenantId`, or the activity's tenant). */
   tenantId: string;
   /** TLS settings (a test's self-signed CA); the default agent trusts the system's CAs. */
   agent?: Agent;
 }
 
-/** A Graph failure with the HTTP status and Graph's error code, so callers can tell a name clash from an outage. */
+/**
+ * A Graph failure with the HTTP status and Graph's error code, so callers can tell a name clash
+ * from an outage; `retryAfterMs` is Graph's `Retry-After` (429, 503), which the Teams send job
+ * reads as the floor of its next try.
+ */
 export class GraphError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(`Microsoft Graph ${status} ${code}: ${message}`);
     this.name = 'GraphError';
@@ -35,6 +44,7 @@ export class GraphError extends Error {
 interface JsonResponse {
   status: number;
   body: Record<string, unknown>;
+  retryAfter?: string | undefined;
 }
 
 /** One HTTPS request with a JSON (or form) body; only https, because a bearer token goes with it. */
@@ -52,7 +62,8 @@ function send(url: URL, method: string, headers: Record<string, string>, payload
         } catch {
           body = { raw: text.slice(0, 200) };
         }
-        resolve({ status: res.statusCode ?? 0, body });
+        const retryAfter = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, body, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
       });
       res.on('error', reject);
     });
@@ -67,7 +78,7 @@ function graphError(res: JsonResponse): GraphError {
   const error = (res.body.error ?? {}) as { code?: string; message?: string; error_description?: string };
   const code = typeof res.body.error === 'string' ? res.body.error : (error.code ?? 'unknown');
   const message = error.message ?? (res.body.error_description as string | undefined) ?? 'request failed';
-  return new GraphError(res.status, code, message);
+  return new GraphError(res.status, code, message, parseRetryAfter(res.retryAfter, new Date()));
 }
 
 /**
@@ -87,6 +98,10 @@ export class GraphClient {
   /** An app-only Graph token, cached until a minute before it expires. */
   async accessToken(now = Date.now()): Promise<string> {
     if (this.token && this.token.expiresAt > now + 60_000) return this.token.value;
+    if (!this.options.appPassword) {
+      if (!this.options.tokens) throw new GraphError(401, 'no_credentials', 'neither MicrosoftAppPassword nor a managed identity to get a Graph token with');
+      return this.options.tokens.token('https://graph.microsoft.com');
+    }
     const url = new URL(`${this.loginUrl}/${encodeURIComponent(this.options.tenantId)}/oauth2/v2.0/token`);
     const form = new URLSearchParams({
       client_id: this.options.appId,

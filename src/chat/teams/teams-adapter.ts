@@ -11,6 +11,7 @@ import {
 } from 'botbuilder';
 import { z } from 'zod';
 import type { Logger } from '../../logger.ts';
+import { type BotAppType, BotCredentialsFactory, BotTokenSource, type TokenEndpoints } from './bot-credentials.ts';
 
 /** botframework-connector's credentials factory, named through botbuilder (which does not re-export it). */
 export type CredentialsFactory = NonNullable<ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[1]>;
@@ -25,8 +26,10 @@ export interface TeamsAppSettings {
 
 /** What tests (and other clouds) may replace: the outbound credentials and the inbound token checks. */
 export interface TeamsAuthOverrides {
-  /** Outbound tokens; by default from the app id and password per `MicrosoftAppType`. */
+  /** Outbound tokens; by default from the app id and password (or managed identity) per `MicrosoftAppType`. */
   credentialsFactory?: CredentialsFactory;
+  /** Where the default outbound credentials mint tokens (a test's local Entra login or managed identity endpoint). */
+  tokenEndpoints?: TokenEndpoints;
   /** Extra Bot Framework settings such as `ToBotFromChannelOpenIdMetadataUrl` (where channel tokens' keys are published). */
   authOptions?: ConfigurationBotFrameworkAuthenticationOptions;
 }
@@ -43,15 +46,24 @@ export function createBotAuthentication(settings: TeamsAppSettings, overrides: T
     ...(settings.appType ? { MicrosoftAppType: settings.appType } : {}),
     ...overrides.authOptions,
   };
-  const credentials =
-    overrides.credentialsFactory ??
-    new ConfigurationServiceClientCredentialFactory({
-      MicrosoftAppId: settings.appId ?? '',
-      MicrosoftAppPassword: settings.appPassword ?? '',
-      MicrosoftAppType: settings.appType ?? 'MultiTenant',
-      MicrosoftAppTenantId: settings.tenantId ?? '',
-    });
+  const credentials = overrides.credentialsFactory ?? defaultCredentials(settings, overrides.tokenEndpoints);
   return new TokenCheckingAuthentication(options, credentials);
+}
+
+/**
+ * Outbound credentials per `MicrosoftAppType` (SingleTenant unless set): the app's secret in its
+ * tenant, in `botframework.com` for MultiTenant, or the user-assigned managed identity's
+ * endpoint. Without an app id authentication is off (the playground, local tests).
+ */
+function defaultCredentials(settings: TeamsAppSettings, endpoints: TokenEndpoints = {}): CredentialsFactory {
+  if (!settings.appId) return new ConfigurationServiceClientCredentialFactory({ MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' });
+  return new BotCredentialsFactory(botTokenSource({ ...settings, appId: settings.appId }, endpoints));
+}
+
+/** The token source of an app with an id: its Bot Framework tokens, and its Graph tokens with the same identity. */
+export function botTokenSource(settings: TeamsAppSettings & { appId: string }, endpoints: TokenEndpoints = {}): BotTokenSource {
+  const appType = (settings.appType ?? 'SingleTenant') as BotAppType;
+  return new BotTokenSource({ appType, appId: settings.appId, appPassword: settings.appPassword, tenantId: settings.tenantId }, endpoints);
 }
 
 /**

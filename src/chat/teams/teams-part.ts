@@ -1,11 +1,12 @@
 import type { Agent } from 'node:https';
+import { isLoopbackHost } from '../../config.ts';
 import { nodeHandler } from '../../http.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../server-part.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { postmortemLinksFor } from '../postmortem-link.ts';
 import { TeamsConnector } from './connector-client.ts';
 import { GraphClient } from './graph-client.ts';
-import { createBotAuthentication, createCloudAdapter, processNodeRequest, type TeamsAuthOverrides } from './teams-adapter.ts';
+import { botTokenSource, createBotAuthentication, createCloudAdapter, processNodeRequest, type TeamsAuthOverrides } from './teams-adapter.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsPlatform } from './teams-platform.ts';
 import { createTeamsWorker, type TeamsWorker } from './teams-worker.ts';
@@ -26,19 +27,31 @@ export interface TeamsPartOptions extends TeamsAuthOverrides {
 export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps) => (ServerPart & { worker: TeamsWorker }) | undefined {
   return ({ runtime, logger, metrics }) => {
     const { teams, incidentsChannel } = runtime.config;
-    if (!teams.appId && !options.enableWithoutAppId) return undefined;
+    if (!teams.appId && !options.enableWithoutAppId && !teams.playground) return undefined;
     const { app, i18n } = runtime;
     const log = logger.child({ part: 'teams' });
-    const auth = createBotAuthentication(teams, options);
+    if (teams.playground) {
+      // Config refuses TEAMS_PLAYGROUND with an app id or on a non-loopback HOST; checked again here, where it matters.
+      if (teams.appId || !isLoopbackHost(runtime.config.host)) throw new Error(`TEAMS_PLAYGROUND serves Teams without authentication, only on a loopback HOST (now ${runtime.config.host}) and without MicrosoftAppId`);
+      log.warn({ host: runtime.config.host }, 'TEAMS_PLAYGROUND=true: Teams at /api/messages is served WITHOUT authentication (Microsoft 365 Agents Playground); never expose this port');
+    }
+    const tokenEndpoints = {
+      ...(teams.identityEndpoint ? { identityEndpoint: teams.identityEndpoint } : {}),
+      ...(teams.identityHeaderSecret ? { identityHeader: teams.identityHeaderSecret } : {}),
+      ...options.tokenEndpoints,
+    };
+    const auth = createBotAuthentication(teams, { ...options, tokenEndpoints });
     const adapter = createCloudAdapter(teams, log, options, auth);
     const tenantId = teams.tenantId;
+    const managedIdentity = teams.appType === 'UserAssignedMSI';
     const graph =
-      teams.teamId && teams.appId && teams.appPassword && tenantId
+      teams.teamId && teams.appId && (teams.appPassword || managedIdentity) && tenantId
         ? {
             teamId: teams.teamId,
             client: new GraphClient({
               appId: teams.appId,
               appPassword: teams.appPassword,
+              ...(managedIdentity ? { tokens: botTokenSource({ ...teams, appId: teams.appId }, tokenEndpoints) } : {}),
               tenantId,
               ...(teams.graphApiUrl ? { baseUrl: teams.graphApiUrl } : {}),
               ...(options.graphLoginUrl ? { loginUrl: options.graphLoginUrl } : {}),
@@ -46,7 +59,7 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
             }),
           }
         : undefined;
-    if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId: incidents open as threads');
+    if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppTenantId and MicrosoftAppPassword (or MicrosoftAppType=UserAssignedMSI): incidents open as threads');
     const connector = new TeamsConnector({ auth, appId: teams.appId ?? '' });
     const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, jobs: runtime.jobs });
     const bot = new TeamsBot({ app, i18n, logger: log, metrics, graphTeamId: graph?.teamId, incidentsChannel, postmortemLinks: postmortemLinksFor(runtime) });
