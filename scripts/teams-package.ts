@@ -2,14 +2,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTeamsPackage } from '../src/chat/teams/app-package.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, readEnvironment } from '../src/config.ts';
 import { createI18n } from '../src/i18n.ts';
 
-/** `npm run teams:package`: builds dist/tsuiki-teams.zip from MicrosoftAppId and PUBLIC_URL. */
+/**
+ * `npm run teams:package`: builds dist/tsuiki-teams.zip from MicrosoftAppId and PUBLIC_URL. The
+ * package names the bot, nothing more: no password, tenant or app type is needed (nor read) to
+ * build it, so it can be built wherever the app id is known, e.g. before a managed identity exists.
+ */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 try {
-  const config = loadConfig();
-  const appId = config.teams.appId;
+  const { MicrosoftAppId, MicrosoftAppPassword: _password, MicrosoftAppTenantId: _tenant, MicrosoftAppType: _type, TEAMS_PLAYGROUND: _playground, ...rest } = readEnvironment();
+  const config = loadConfig(rest);
+  const appId = MicrosoftAppId?.trim();
   if (!appId || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appId)) {
     console.error('MicrosoftAppId must be set to the bot\'s app id (a GUID) to build the Teams package');
     process.exit(1);

@@ -45,11 +45,21 @@ describe('Teams app package', () => {
   it('npm run teams:package writes dist/tsuiki-teams.zip', async () => {
     // The script writes into the repository's dist/ (git-ignored); settings come from the environment.
     const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', 'scripts/teams-package.ts'], {
-        env: { ...process.env, MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x', PUBLIC_URL: 'https://tsuiki.example.com' },
+        // The app id and the public URL only: no password, tenant or app type (SingleTenant by default would want a tenant to serve).
+        env: { ...withoutMicrosoftAuth(process.env), MicrosoftAppId: APP_ID, PUBLIC_URL: 'https://tsuiki.example.com' },
         cwd: process.cwd(),
       });
       expect(stdout).toContain('tsuiki-teams.zip');
       const files = await JSZip.loadAsync(readFileSync('dist/tsuiki-teams.zip'));
-      expect(JSON.parse(await files.file('manifest.json')!.async('string')).id).toBe(APP_ID);
+      const manifest = JSON.parse(await files.file('manifest.json')!.async('string'));
+      expect(manifest.id).toBe(APP_ID);
+      expect(manifest.bots[0].botId).toBe(APP_ID);
+      expect(manifestProblems(manifest)).toEqual([]);
+      expect(JSON.stringify(manifest)).not.toMatch(/password|secret/i);
   });
 });
+
+/** The environment without any Microsoft auth setting, so the script sees only what the test gives it. */
+function withoutMicrosoftAuth(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^(MicrosoftApp|TEAMS_PLAYGROUND)/.test(key)));
+}
