@@ -33,6 +33,11 @@ export interface HttpServerDeps {
   metrics: Metrics;
   /** Adds the product's routes (Slack, Teams, status page); called after the built-in ones. */
   routes?: (app: App) => void;
+  /**
+   * Tried before the Hono app for every request: true when it answered (the status page's
+   * cached renders, with no Request/Response objects and no routing). Skips the request metrics.
+   */
+  fastPath?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** How long close() waits for in-flight requests before cutting their connections; 10 s by default. */
   shutdownTimeoutMs?: number;
 }
@@ -128,7 +133,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
 
   function listen(port: number, host: string): Promise<{ port: number }> {
     if (server) return Promise.reject(new Error('the HTTP server is already listening'));
-    const node = createServer(getRequestListener(app.fetch));
+    const listener = getRequestListener(app.fetch);
+    const fastPath = deps.fastPath;
+    const node = createServer();
     server = node;
     node.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     node.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
@@ -138,6 +145,8 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       inFlight.add(res);
       res.once('close', () => inFlight.delete(res));
     });
+    // After the bookkeeping above, so a fast answer is counted in flight and gets `Connection: close` when closing.
+    node.on('request', fastPath ? (req: IncomingMessage, res: ServerResponse) => fastPath(req, res) || void listener(req, res) : listener);
     return new Promise((resolve, reject) => {
       node.once('error', reject);
       node.listen(port, host, () => {

@@ -80,6 +80,10 @@ export async function buildServer(runtime: Runtime, overrides: ServerOverrides =
     routes: (app) => {
       for (const part of parts) part.routes?.(app);
     },
+    fastPath: (req, res) => {
+      for (const part of parts) if (part.fastPath?.(req, res)) return true;
+      return false;
+    },
     // Keep-alive and slow connections are cut once the grace is over, so close() always ends.
     shutdownTimeoutMs: config.shutdownGraceSeconds * 1000,
   });

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from './http.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -7,6 +8,11 @@ import type { Runtime } from './runtime.ts';
 export interface ServerPart {
   readonly name: string;
   routes?(app: App): void;
+  /**
+   * Answers a request straight from Node before the router, when it can (a cached page):
+   * true when it did. Must answer exactly as its routes would; anything else returns false.
+   */
+  fastPath?(req: IncomingMessage, res: ServerResponse): boolean;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }

@@ -19,12 +19,30 @@ export const ComponentsFile = z.object({
         name: z.string().min(1),
         names: z.record(z.string(), z.string()).default({}),
         statuspage_id: z.string().optional(),
+        /** The id of the component group it is listed under (`groups:` names it; else the id is its name). */
+        group: ComponentId.optional(),
       }),
     )
     .default([]),
+  groups: z.array(z.object({ id: ComponentId, name: z.string().min(1), names: z.record(z.string(), z.string()).default({}) })).default([]),
   glossary: z.array(z.object({ term: z.string().min(1) }).catchall(z.string())).default([]),
 });
 export type ComponentsFile = z.infer<typeof ComponentsFile>;
+
+/** The component groups of a catalog, in the order their first member appears, with their member ids. */
+export function componentGroups(file: ComponentsFile): { id: string; name: string; names: Record<string, string>; components: string[] }[] {
+  const groups: { id: string; name: string; names: Record<string, string>; components: string[] }[] = [];
+  for (const c of file.components) {
+    if (!c.group) continue;
+    let group = groups.find((g) => g.id === c.group);
+    if (!group) {
+      const named = file.groups.find((g) => g.id === c.group);
+      groups.push((group = { id: c.group, name: named?.name ?? c.group, names: named?.names ?? {}, components: [] }));
+    }
+    group.components.push(c.id);
+  }
+  return groups;
+}
 
 /** Reads and validates COMPONENTS_FILE; throws a ConfigError with one line per problem, each naming the setting. */
 export function readComponentsFile(path: string): ComponentsFile {
@@ -46,11 +64,14 @@ export function readComponentsFile(path: string): ComponentsFile {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `COMPONENTS_FILE: ${path}: ${i.path.join('.') || '(top level)'} ${i.message}`));
   }
+  // Groups are listed among the components in the Statuspage JSON: one id must name one thing.
+  const clashes = componentGroups(parsed.data).filter((g) => parsed.data.components.some((c) => c.id === g.id));
+  if (clashes.length) throw new ConfigError(clashes.map((g) => `COMPONENTS_FILE: ${path}: group ${JSON.stringify(g.id)} has the id of a component`));
   return parsed.data;
 }
 
 /** Upserts the catalog so names and Statuspage ids follow the file; components are never deleted. */
-export async function syncComponents(db: Db, file: ComponentsFile, now: Date): Promise<void> {
+export async function syncComponents(db: Db, file: Omit<ComponentsFile, 'groups'> & { groups?: ComponentsFile['groups'] }, now: Date): Promise<void> {
   for (const [position, c] of file.components.entries()) {
     await db
       .insert(t.component)

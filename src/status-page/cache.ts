@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { Db } from '../db/client.ts';
 import type { StatusData } from './data.ts';
 import { statusFingerprint } from './data.ts';
@@ -12,6 +13,20 @@ export interface Rendered {
   contentType: string;
   etag: string;
   lastModified: Date;
+  /** The body's bytes as sent: identity, gzip and brotli, each encoded once per render. */
+  encoded: { identity: Buffer; gzip: Buffer; br: Buffer };
+}
+
+/** The body in each encoding: compressed once here, never per request. */
+export function encodeBody(body: string): Rendered['encoded'] {
+  const identity = Buffer.from(body, 'utf8');
+  return {
+    identity,
+    gzip: gzipSync(identity, { level: 9 }),
+    br: brotliCompressSync(identity, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 10, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length },
+    }),
+  };
 }
 
 /**
@@ -38,6 +53,12 @@ export class RenderCache {
   }
 
   /** The response under `key`, rendering it from the current data when absent; undefined when `render` has nothing (404). */
+  /** The cached response under `key` when it is current, without rendering or waiting: the fast path's lookup. */
+  peek(key: string): Rendered | undefined {
+    if (this.data && this.now() - this.data.at > this.maxAgeMs) return undefined;
+    return this.rendered.get(key);
+  }
+
   async get(key: string, render: (data: StatusData) => { body: string; contentType: string } | undefined): Promise<Rendered | undefined> {
     if (this.data && this.now() - this.data.at > this.maxAgeMs) this.invalidate();
     const hit = this.rendered.get(key);
@@ -56,6 +77,7 @@ export class RenderCache {
     if (!out) return undefined;
     const result: Rendered = {
       ...out,
+      encoded: encodeBody(out.body),
       etag: `"${createHash('sha1').update(out.body).digest('base64url')}"`,
       lastModified: data.updatedAt.getTime() > 0 ? data.updatedAt : data.readAt,
     };

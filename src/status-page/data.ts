@@ -37,7 +37,10 @@ export interface PublicIncident {
   publicStatus: 'investigating' | 'identified' | 'monitoring' | 'resolved';
   createdAt: Date;
   startedAt: Date;
+  /** When the page said so: the resolving update's publication, so `resolved_at` matches that update. */
   resolvedAt: Date | null;
+  /** When the impact ended: the `resolved` key moment (may be set earlier than the update), else `resolvedAt`; uptime counts to it. */
+  impactEndedAt?: Date | null;
   monitoringAt: Date | null;
   updatedAt: Date;
   /** Newest first. */
@@ -114,7 +117,9 @@ export async function loadStatusData(db: Executor, now: Date): Promise<StatusDat
     if (own.length === 0) continue;
     const momentOf = (kind: string) => moments.find((m) => m.incidentId === row.id && m.kind === kind)?.at ?? null;
     const status = row.status as Status;
-    const resolvedAt = RESOLVED.includes(status) ? (momentOf('resolved') ?? own[0]!.publishedAt) : null;
+    const resolving = own.find((u) => RESOLVED.includes(u.status));
+    const resolvedAt = RESOLVED.includes(status) ? (resolving?.publishedAt ?? momentOf('resolved') ?? own[0]!.publishedAt) : null;
+    const impactEndedAt = resolvedAt && (momentOf('resolved') ?? resolvedAt);
     const latest = own[0]!.status;
     const publicStatus = resolvedAt ? 'resolved' : latest === 'resolved' || latest === 'closed' ? 'monitoring' : latest;
     const monitoring = own.filter((u) => u.status === 'monitoring').at(-1);
@@ -128,6 +133,7 @@ export async function loadStatusData(db: Executor, now: Date): Promise<StatusDat
       createdAt: row.createdAt,
       startedAt: momentOf('started') ?? row.createdAt,
       resolvedAt,
+      impactEndedAt,
       monitoringAt: monitoring?.publishedAt ?? null,
       updatedAt: new Date(Math.max(...own.map((u) => u.updatedAt.getTime()), resolvedAt?.getTime() ?? 0)),
       updates: own,

@@ -39,7 +39,19 @@ export function escapeText(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-function buildFeed(data: StatusData, ctx: PageContext): Feed {
+/** Text for XML character data: the one escaping a feed title gets. */
+function xmlText(text: string): string {
+  return text.replace(/[&<>]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : '&gt;'));
+}
+
+// The library writes entry titles as CDATA marked `type="html"`, so a reader would take
+// "<EU>" for markup, and pre-escaping it shows "&#60;EU&#62;" in readers that do not decode
+// (rss-parser, feedparser). Titles go in as these markers and are then written as plain
+// text, escaped once: `type="text"` in Atom, character data in RSS.
+const TITLE_MARK = /\uE000(\d+)\uE001/;
+const titleMark = (index: number) => `\uE000${index}\uE001`;
+
+function buildFeed(data: StatusData, ctx: PageContext): { feed: Feed; titles: string[] } {
   const t = ctx.i18n.t(ctx.lang);
   const home = `${ctx.publicUrl}${pathIn('/status', ctx.lang)}`;
   const feed = new Feed({
@@ -51,15 +63,19 @@ function buildFeed(data: StatusData, ctx: PageContext): Feed {
     updated: data.updatedAt.getTime() > 0 ? data.updatedAt : data.readAt,
     generator: 'tsuiki',
     copyright: '',
+    // RFC 4287 §4.1.1: an Atom feed MUST have an author (here for every entry): the page itself.
+    author: { name: t('public:page.title'), link: home },
     feedLinks: {
       atom: `${ctx.publicUrl}${pathIn('/status/feed.atom', ctx.lang)}`,
       rss: `${ctx.publicUrl}${pathIn('/status/feed.rss', ctx.lang)}`,
     },
   });
+  const titles: string[] = [];
   for (const incident of data.incidents.slice(0, MAX_ENTRIES)) {
     const latest = incident.updates[0]!;
+    titles.push(incident.title);
     feed.addItem({
-      title: escapeText(incident.title),
+      title: titleMark(titles.length - 1),
       id: entryId(ctx.publicUrl, incident.id),
       guid: entryId(ctx.publicUrl, incident.id),
       link: `${ctx.publicUrl}${pathIn(`/status/incidents/${incident.id}`, ctx.lang)}`,
@@ -69,7 +85,7 @@ function buildFeed(data: StatusData, ctx: PageContext): Feed {
       content: entryContent(incident, ctx),
     });
   }
-  return feed;
+  return { feed, titles };
 }
 
 // XML 1.0 has no way to write C0 controls other than tab, CR and LF, nor U+FFFE/U+FFFF (its
@@ -80,13 +96,19 @@ const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 /** Atom 1.0 feed of incidents in one language. */
 export function renderAtom(data: StatusData, ctx: PageContext): string {
   // The library writes no xml:lang; Atom readers take the feed's language from it.
-  return buildFeed(data, ctx)
+  const { feed, titles } = buildFeed(data, ctx);
+  return feed
     .atom1()
+    .replace(new RegExp(`<title type="html"><!\\[CDATA\\[${TITLE_MARK.source}\\]\\]></title>`, 'g'), (_, i: string) => `<title type="text">${xmlText(titles[Number(i)]!)}</title>`)
     .replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeText(ctx.lang)}">`)
     .replace(NOT_XML, '\uFFFD');
 }
 
 /** RSS 2.0 feed of incidents in one language. */
 export function renderRss(data: StatusData, ctx: PageContext): string {
-  return buildFeed(data, ctx).rss2().replace(NOT_XML, '\uFFFD');
+  const { feed, titles } = buildFeed(data, ctx);
+  return feed
+    .rss2()
+    .replace(new RegExp(`<title><!\\[CDATA\\[${TITLE_MARK.source}\\]\\]></title>`, 'g'), (_, i: string) => `<title>${xmlText(titles[Number(i)]!)}</title>`)
+    .replace(NOT_XML, '\uFFFD');
 }

@@ -3,8 +3,9 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import type { TFunction } from 'i18next';
 import type { I18n } from '../i18n.ts';
 import type { PublicIncident, PublicUpdate, StatusData } from './data.ts';
+import type { ComponentGroup } from './statuspage-json.ts';
 import { STYLE } from './style.ts';
-import { bodyIn, originalLabel, type ComponentHistory, componentHistory, componentStatus, type ComponentStatus, incidentImpact, isOpen, nameIn, pageIndicator } from './view.ts';
+import { bodyIn, originalLabel, type ComponentHistory, componentHistory, componentStatus, type ComponentStatus, incidentImpact, isOpen, nameIn, pageIndicator, worse } from './view.ts';
 
 type Html = HtmlEscapedString;
 
@@ -20,6 +21,8 @@ export interface PageContext {
   i18n: I18n;
   /** Offer the subscribe form (email configured). */
   subscriptions: boolean;
+  /** Component groups (COMPONENTS_FILE `group:`): members are listed under their group. */
+  groups?: readonly ComponentGroup[];
 }
 
 const SYMBOL: Record<ComponentStatus, string> = {
@@ -62,6 +65,8 @@ function layout(ctx: PageContext, title: string, path: string, body: Html): stri
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<meta name="description" content="${t('public:feed.description')} — ${t('public:page.title')}">
+<link rel="icon" href="/favicon.ico" sizes="32x32">
 <link rel="canonical" href="${abs(ctx.lang)}">
 ${alternates}
 <link rel="alternate" hreflang="x-default" href="${ctx.publicUrl}${path}">
@@ -156,6 +161,27 @@ ${
 </section>`;
 }
 
+/** The components, each group (worst of its members) with its members listed under it. */
+function componentList(data: StatusData, ctx: PageContext): Html {
+  const t = ctx.i18n.t(ctx.lang);
+  const row = (c: StatusData['components'][number]) => h`<li><span class="name">${nameIn(c, ctx.lang)}</span> ${badge(componentStatus(data, c.id), t)}</li>`;
+  const placed = new Set<string>();
+  const items: Html[] = [];
+  for (const c of data.components) {
+    const group = ctx.groups?.find((g) => g.components.includes(c.id));
+    if (!group) {
+      items.push(row(c));
+      continue;
+    }
+    if (placed.has(group.id)) continue;
+    placed.add(group.id);
+    const members = data.components.filter((m) => group.components.includes(m.id));
+    const status = members.map((m) => componentStatus(data, m.id)).reduce<ComponentStatus>(worse, 'operational');
+    items.push(h`<li class="group"><span class="name">${nameIn(group, ctx.lang)}</span> ${badge(status, t)}<ul class="components">${members.map(row)}</ul></li>`);
+  }
+  return h`<ul class="components">${items}</ul>`;
+}
+
 /** `GET /status`: overall banner, components, open incidents with every public update. */
 export function renderStatusPage(data: StatusData, ctx: PageContext): string {
   const t = ctx.i18n.t(ctx.lang);
@@ -172,11 +198,7 @@ ${open.length ? open.map((i) => incidentArticle(i, data, ctx, 2)) : h`<p>${t('pu
 <section aria-labelledby="components-heading">
 <h2 id="components-heading">${t('public:component.heading')}</h2>
 ${
-  data.components.length
-    ? h`<ul class="components">${data.components.map(
-        (c) => h`<li><span class="name">${nameIn(c, ctx.lang)}</span> ${badge(componentStatus(data, c.id), t)}</li>`,
-      )}</ul>`
-    : h`<p>${t('public:component.none')}</p>`
+  data.components.length ? componentList(data, ctx) : h`<p>${t('public:component.none')}</p>`
 }
 <p><a href="${pathIn('/status/history', ctx.lang)}">${t('public:history.link')}</a></p>
 </section>
@@ -223,7 +245,7 @@ function historyRow(history: ComponentHistory, ctx: PageContext): Html {
   const impacted = history.days.filter((d) => d.worst !== 'operational');
   const label = (status: ComponentStatus) => (status === 'operational' ? t('common:impact.none') : t(`common:impact.${status}`));
   return h`<section class="history" aria-label="${name}">
-<h3>${name} <span class="uptime">${t('public:history.uptime', { percent })}</span></h3>
+<h2>${name} <span class="uptime">${t('public:history.uptime', { percent })}</span></h2>
 <ol class="bars" aria-hidden="true">${history.days.map(
     (d) => h`<li class="bar s-${d.worst}" title="${ctx.i18n.formatDateTime(d.start, ctx.lang, ctx.zone, 'date')}: ${label(d.worst)}"></li>`,
   )}</ol>

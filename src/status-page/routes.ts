@@ -1,13 +1,15 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { App, AppEnv } from '../http.ts';
 import type { Db } from '../db/client.ts';
 import type { I18n } from '../i18n.ts';
-import { RenderCache, watchChanges } from './cache.ts';
+import { type Rendered, RenderCache, watchChanges } from './cache.ts';
+import { FAVICON } from './favicon.ts';
 import { loadStatusData, type StatusData } from './data.ts';
 import { renderAtom, renderRss } from './feeds.ts';
 import { type PageContext, renderHistoryPage, renderIncidentPage, renderMessagePage, renderStatusPage, renderUnsubscribeForm } from './html.ts';
-import { JSON_DOCUMENTS, type JsonDocument, safeJson } from './statuspage-json.ts';
+import { type ComponentGroup, JSON_DOCUMENTS, type JsonDocument, safeJson } from './statuspage-json.ts';
 import { unsubscribeByToken } from '../app/unsubscribe.ts';
 import { confirmSubscription, RateLimiter, type SendConfirmation, subscribe } from './subscriptions.ts';
 
@@ -29,11 +31,15 @@ export interface StatusPageDeps {
    * that header, so without a proxy it would let a client pick a fresh address per request.
    */
   trustProxyHops?: number;
+  /** Component groups from COMPONENTS_FILE (`group:`), shown on the page and in the JSON. */
+  groups?: readonly ComponentGroup[];
   onError?: (e: unknown) => void;
 }
 
 export interface StatusPage {
   routes(app: App): void;
+  /** Serves cached renders before the router; true when it answered. Optional: the routes answer the same. */
+  fastPath(req: IncomingMessage, res: ServerResponse): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
   cache: RenderCache;
@@ -42,6 +48,36 @@ export interface StatusPage {
 // Short enough that a CDN in front shows an update within about a second; ETag makes revalidation cheap.
 const CACHE_CONTROL = 'public, max-age=1';
 const NO_STORE = 'no-store';
+const CORS_HEADERS = { 'Access-Control-Allow-Origin': '*' } as const;
+const FAVICON_HEADERS = { 'Content-Type': 'image/x-icon', 'Content-Length': String(FAVICON.length), 'Cache-Control': 'public, max-age=86400' };
+
+/** A document rendered once per change: its cache name, whether other origins may read it, and its renderer. */
+interface CachedDocument {
+  name: string;
+  cors: boolean;
+  render: (data: StatusData, lang: string) => { body: string; contentType: string } | undefined;
+}
+
+type Encoding = 'br' | 'gzip' | 'identity';
+const encodings = new Map<string, Encoding>();
+
+/** The best encoding the client accepts (RFC 9110 Accept-Encoding): brotli, gzip, else none; remembered per header value. */
+export function encodingFor(header: string | undefined): Encoding {
+  if (!header) return 'identity';
+  let found = encodings.get(header);
+  if (found) return found;
+  const q = new Map<string, number>();
+  for (const part of header.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const weight = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    q.set((name ?? '').trim(), weight ? Number(weight.slice(2)) : 1);
+  }
+  const accepts = (name: string) => (q.get(name) ?? q.get('*') ?? 0) > 0;
+  found = accepts('br') ? 'br' : accepts('gzip') || (q.get('x-gzip') ?? 0) > 0 ? 'gzip' : 'identity';
+  if (encodings.size >= 256) encodings.clear();
+  encodings.set(header, found);
+  return found;
+}
 
 /** Languages the client accepts, best first (RFC 9110 Accept-Language with q-values). */
 export function acceptedLanguages(header: string | undefined): string[] {
@@ -65,13 +101,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
   let watcher: Awaited<ReturnType<typeof watchChanges>> | undefined;
 
   function langOf(c: Context<AppEnv>): { lang: string; negotiated: boolean } {
-    const asked = c.req.query('lang');
-    if (asked && deps.languages.includes(asked)) return { lang: asked, negotiated: false };
-    for (const tag of acceptedLanguages(c.req.header('accept-language'))) {
-      const found = deps.languages.find((l) => l.toLowerCase() === tag) ?? deps.languages.find((l) => l.toLowerCase() === tag.split('-')[0]);
-      if (found) return { lang: found, negotiated: true };
-    }
-    return { lang: deps.languages[0]!, negotiated: true };
+    return langFor(c.req.query('lang'), c.req.header('accept-language'));
   }
 
   function pageContext(lang: string): PageContext {
@@ -82,38 +112,153 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
       publicUrl: deps.publicUrl,
       i18n: deps.i18n,
       subscriptions: deps.sendConfirmation !== undefined,
+      groups: deps.groups ?? [],
     };
   }
 
-  async function serve(
-    c: Context<AppEnv>,
-    name: string,
-    render: (data: StatusData, lang: string) => { body: string; contentType: string } | undefined,
-  ): Promise<Response> {
-    const { lang, negotiated } = langOf(c);
-    const rendered = await cache.get(`${name}|${lang}`, (data) => render(data, lang));
-    const headers: Record<string, string> = {
-      'Cache-Control': CACHE_CONTROL,
-      'Content-Language': lang,
-      'X-Content-Type-Options': 'nosniff',
+  /** The reader's language: `?lang=`, else Accept-Language (remembered per header value: the same few values repeat). */
+  const negotiatedLangs = new Map<string, { lang: string; negotiated: boolean }>();
+  function langFor(asked: string | null | undefined, acceptLanguage: string | undefined): { lang: string; negotiated: boolean } {
+    if (asked && deps.languages.includes(asked)) return { lang: asked, negotiated: false };
+    const header = acceptLanguage ?? '';
+    let found = negotiatedLangs.get(header);
+    if (!found) {
+      found = { lang: deps.languages[0]!, negotiated: true };
+      for (const tag of acceptedLanguages(header)) {
+        const lang = deps.languages.find((l) => l.toLowerCase() === tag) ?? deps.languages.find((l) => l.toLowerCase() === tag.split('-')[0]);
+        if (lang) {
+          found = { lang, negotiated: true };
+          break;
+        }
+      }
+      if (negotiatedLangs.size >= 256) negotiatedLangs.clear();
+      negotiatedLangs.set(header, found);
+    }
+    return found;
+  }
+
+  /** The cached document a path names, or undefined when the path is not one (only uuids can be incidents). */
+  function documentAt(path: string): CachedDocument | undefined {
+    const fixed = DOCUMENTS.get(path);
+    if (fixed) return fixed;
+    if (path.startsWith('/status/incidents/')) {
+      const id = path.slice('/status/incidents/'.length).toLowerCase();
+      if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+      return { name: `incident|${id}`, cors: false, render: (data, lang) => htmlOf(renderIncidentPage(data, pageContext(lang), id)) };
+    }
+    return undefined;
+  }
+
+  const DOCUMENTS = new Map<string, CachedDocument>([
+    ['/status', { name: 'status', cors: false, render: (data, lang) => htmlOf(renderStatusPage(data, pageContext(lang))) }],
+    ['/status/history', { name: 'history', cors: false, render: (data, lang) => htmlOf(renderHistoryPage(data, pageContext(lang))) }],
+    ['/status/feed.atom', { name: 'atom', cors: false, render: (data, lang) => ({ body: renderAtom(data, pageContext(lang)), contentType: 'application/atom+xml; charset=utf-8' }) }],
+    ['/status/feed.rss', { name: 'rss', cors: false, render: (data, lang) => ({ body: renderRss(data, pageContext(lang)), contentType: 'application/rss+xml; charset=utf-8' }) }],
+  ]);
+  for (const doc of Object.keys(JSON_DOCUMENTS) as JsonDocument[]) {
+    const entry: CachedDocument = {
+      name: `json|${doc}`,
+      cors: true,
+      render: (data, lang) => ({
+        body: safeJson(JSON_DOCUMENTS[doc](data, { lang, timeZone: deps.timeZones[lang] ?? 'UTC', publicUrl: deps.publicUrl, t: deps.i18n.t(lang), groups: deps.groups ?? [] })),
+        contentType: 'application/json; charset=utf-8',
+      }),
     };
-    if (negotiated) headers.Vary = 'Accept-Language';
+    // Also under /status: `page.url` + `/api/v2/…` is how consumers find the API.
+    DOCUMENTS.set(`/api/v2/${doc}`, entry);
+    DOCUMENTS.set(`/status/api/v2/${doc}`, entry);
+  }
+
+  /**
+   * The response for a cached render: status, headers and the body in the client's encoding.
+   * Headers are built once per render, language negotiation and encoding (a render is
+   * replaced, never changed, so they are kept with it).
+   */
+  const headerSets = new WeakMap<Rendered, Map<string, Record<string, string>>>();
+  function answer(rendered: Rendered, doc: CachedDocument, lang: string, negotiated: boolean, encoding: Encoding, inm: string | undefined, ims: string | undefined) {
+    const setKey = `${lang}|${negotiated ? 1 : 0}|${encoding}`;
+    let sets = headerSets.get(rendered);
+    if (!sets) headerSets.set(rendered, (sets = new Map()));
+    let headers = sets.get(setKey);
+    if (!headers) {
+      // A strong ETag per representation (RFC 9110 §8.8.3): the compressed bytes differ.
+      const etag = encoding === 'identity' ? rendered.etag : `${rendered.etag.slice(0, -1)}-${encoding}"`;
+      headers = {
+        'Content-Type': rendered.contentType,
+        'Content-Length': String(rendered.encoded[encoding].length),
+        ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }),
+        'Cache-Control': CACHE_CONTROL,
+        'Content-Language': lang,
+        'X-Content-Type-Options': 'nosniff',
+        Vary: negotiated ? 'Accept-Encoding, Accept-Language' : 'Accept-Encoding',
+        ETag: etag,
+        'Last-Modified': rendered.lastModified.toUTCString(),
+        ...(doc.cors ? CORS_HEADERS : {}),
+      };
+      sets.set(setKey, headers);
+    }
+    if (inm !== undefined || ims !== undefined) {
+      const base = rendered.etag.slice(1, -1);
+      const notModified = inm
+        ? inm.split(',').some((tag) => tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '').replace(/-(gzip|br)$/, '') === base)
+        : ims !== undefined && Math.floor(rendered.lastModified.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000);
+      if (notModified) {
+        const { 'Content-Length': _length, 'Content-Type': _type, 'Content-Encoding': _encoding, ...rest } = headers;
+        return { status: 304 as const, headers: rest, body: null };
+      }
+    }
+    return { status: 200 as const, headers, body: rendered.encoded[encoding] };
+  }
+
+  async function serve(c: Context<AppEnv>, doc: CachedDocument): Promise<Response> {
+    const { lang, negotiated } = langFor(c.req.query('lang'), c.req.header('accept-language'));
+    const rendered = await cache.get(`${doc.name}|${lang}`, (data) => doc.render(data, lang));
     if (!rendered) {
       const t = deps.i18n.t(lang);
-      const body = name.startsWith('json')
-        ? safeJson({ error: 'not_found' })
-        : renderMessagePage(pageContext(lang), t('public:incident.notFoundTitle'), t('public:incident.notFound'));
-      return c.body(body, 404, { ...headers, 'Content-Type': name.startsWith('json') ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8' });
+      const json = doc.name.startsWith('json');
+      const body = json ? safeJson({ error: 'not_found' }) : renderMessagePage(pageContext(lang), t('public:incident.notFoundTitle'), t('public:incident.notFound'));
+      const headers: Record<string, string> = {
+        'Cache-Control': CACHE_CONTROL,
+        'Content-Language': lang,
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+        ...(doc.cors ? CORS_HEADERS : {}),
+      };
+      if (negotiated) headers.Vary = 'Accept-Language';
+      return c.body(body, 404, headers);
     }
-    headers.ETag = rendered.etag;
-    headers['Last-Modified'] = rendered.lastModified.toUTCString();
-    const inm = c.req.header('if-none-match');
-    const ims = c.req.header('if-modified-since');
-    const notModified = inm
-      ? inm.split(',').some((tag) => tag.trim() === rendered.etag || tag.trim() === `W/${rendered.etag}`)
-      : ims !== undefined && Math.floor(rendered.lastModified.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000);
-    if (notModified) return c.body(null, 304, headers);
-    return c.body(rendered.body, 200, { ...headers, 'Content-Type': rendered.contentType });
+    const out = answer(rendered, doc, lang, negotiated, encodingFor(c.req.header('accept-encoding')), c.req.header('if-none-match'), c.req.header('if-modified-since'));
+    return new Response(c.req.method === 'HEAD' || out.body === null ? null : new Uint8Array(out.body.buffer, out.body.byteOffset, out.body.byteLength), {
+      status: out.status,
+      headers: out.headers,
+    });
+  }
+
+  /**
+   * Answers a GET or HEAD of a cached render straight from the Node request, before the
+   * router: no Request/Response objects, headers and body in one write. Anything else
+   * (a first render, a 404, another method) returns false and goes through hono.
+   */
+  function fastPath(req: IncomingMessage, res: ServerResponse): boolean {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path === '/favicon.ico') {
+      res.writeHead(200, FAVICON_HEADERS);
+      res.end(method === 'HEAD' ? undefined : FAVICON);
+      return true;
+    }
+    const doc = DOCUMENTS.get(path) ?? (path.startsWith('/status/incidents/') ? documentAt(path) : undefined);
+    if (!doc) return false;
+    const { lang, negotiated } = langFor(q === -1 ? undefined : new URLSearchParams(url.slice(q + 1)).get('lang'), req.headers['accept-language']);
+    const rendered = cache.peek(`${doc.name}|${lang}`);
+    if (!rendered) return false;
+    const out = answer(rendered, doc, lang, negotiated, encodingFor(req.headers['accept-encoding']), req.headers['if-none-match'], req.headers['if-modified-since']);
+    res.writeHead(out.status, out.headers);
+    res.end(method === 'HEAD' || out.body === null ? undefined : out.body);
+    return true;
   }
 
   const htmlOf = (body: string | undefined) => (body === undefined ? undefined : { body, contentType: 'text/html; charset=utf-8' });
@@ -133,28 +278,30 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
   }
 
   function routes(app: App): void {
-    app.get('/status', (c) => serve(c, 'status', (data, lang) => htmlOf(renderStatusPage(data, pageContext(lang)))));
-    app.get('/status/history', (c) => serve(c, 'history', (data, lang) => htmlOf(renderHistoryPage(data, pageContext(lang)))));
-    app.get('/status/incidents/:id', (c) => {
-      const id = c.req.param('id');
-      // Only uuids can be incidents; anything else would only fill the cache.
-      if (!/^[0-9a-f-]{36}$/i.test(id)) return serve(c, 'incident|none', () => undefined);
-      return serve(c, `incident|${id.toLowerCase()}`, (data, lang) => htmlOf(renderIncidentPage(data, pageContext(lang), id.toLowerCase())));
-    });
-    app.get('/status/feed.atom', (c) =>
-      serve(c, 'atom', (data, lang) => ({ body: renderAtom(data, pageContext(lang)), contentType: 'application/atom+xml; charset=utf-8' })),
-    );
-    app.get('/status/feed.rss', (c) =>
-      serve(c, 'rss', (data, lang) => ({ body: renderRss(data, pageContext(lang)), contentType: 'application/rss+xml; charset=utf-8' })),
-    );
-    for (const doc of Object.keys(JSON_DOCUMENTS) as JsonDocument[]) {
-      app.get(`/api/v2/${doc}`, (c) =>
-        serve(c, `json|${doc}`, (data, lang) => ({
-          body: safeJson(JSON_DOCUMENTS[doc](data, { lang, timeZone: deps.timeZones[lang] ?? 'UTC', publicUrl: deps.publicUrl, t: deps.i18n.t(lang) })),
-          contentType: 'application/json; charset=utf-8',
-        })),
+    // Atlassian's status widget and other browser consumers read the JSON from other origins (CORS, no credentials).
+    for (const prefix of ['/api/v2/*', '/status/api/v2/*']) {
+      app.use(prefix, async (c, next) => {
+        await next();
+        c.res.headers.set('Access-Control-Allow-Origin', '*');
+      });
+      app.options(prefix, (c) =>
+        c.body(null, 204, {
+          ...CORS_HEADERS,
+          'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+          'Access-Control-Allow-Headers': c.req.header('access-control-request-headers') ?? '*',
+          'Access-Control-Max-Age': '86400',
+        }),
       );
     }
+    for (const [path, doc] of DOCUMENTS) app.get(path, (c) => serve(c, doc));
+    app.get('/status/incidents/:id', (c) => serve(c, documentAt(c.req.path) ?? { name: 'incident|none', cors: false, render: () => undefined }));
+    // Anything else under /status/api/v2/ (maintenance documents, 404s) is what /api/v2/ answers.
+    app.get('/status/api/v2/*', (c) => {
+      const url = new URL(c.req.url);
+      url.pathname = url.pathname.slice('/status'.length);
+      return app.fetch(new Request(url, c.req.raw), c.env);
+    });
+    app.get('/favicon.ico', (c) => new Response(c.req.method === 'HEAD' ? null : new Uint8Array(FAVICON), { headers: FAVICON_HEADERS }));
 
     const limit = bodyLimit({ maxSize: 16 * 1024 });
     app.post('/status/subscribe', limit, async (c) => {
@@ -202,6 +349,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
 
   return {
     routes,
+    fastPath,
     cache,
     async start() {
       watcher = await watchChanges(deps.db, () => cache.invalidate(), { pollMs: deps.pollMs ?? 2_000, onError: deps.onError });

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { TFunction } from 'i18next';
+import { DateTime } from 'luxon';
 import type { PublicIncident, StatusData } from './data.ts';
-import { bodyIn, componentStatus, incidentImpact, isOpen, nameIn, pageIndicator } from './view.ts';
+import { bodyIn, type ComponentStatus, componentStatus, incidentImpact, isOpen, nameIn, pageIndicator, worse } from './view.ts';
+
+/** A component group (COMPONENTS_FILE `group:`): Statuspage lists it among the components with its members' ids. */
+export interface ComponentGroup {
+  id: string;
+  name: string;
+  names: Record<string, string>;
+  /** Member component ids, in catalog order. */
+  components: string[];
+}
 
 /** What the JSON needs besides the data: the reader's language and where the page lives. */
 export interface JsonContext {
@@ -9,6 +19,7 @@ export interface JsonContext {
   timeZone: string;
   publicUrl: string;
   t: TFunction;
+  groups?: readonly ComponentGroup[];
 }
 
 /** Statuspage's page id is an opaque 12-character string; ours is derived from PUBLIC_URL so it is stable. */
@@ -16,9 +27,14 @@ export function pageId(publicUrl: string): string {
   return createHash('sha256').update(publicUrl).digest('hex').slice(0, 12);
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** ISO 8601 with the reader's offset, as Statuspage writes its times in the page's zone (`Z` in UTC). */
+function isoIn(zone: string): (d: Date | null) => string | null {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return (d) => (d ? d.toISOString() : null);
+  return (d) => (d ? DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: false }) : null);
+}
 
 function page(data: StatusData, ctx: JsonContext) {
+  const iso = isoIn(ctx.timeZone);
   return {
     id: pageId(ctx.publicUrl),
     name: ctx.t('public:page.title'),
@@ -35,31 +51,89 @@ function status(data: StatusData, ctx: JsonContext) {
 
 function components(data: StatusData, ctx: JsonContext) {
   const id = pageId(ctx.publicUrl);
-  return data.components.map((c) => {
-    const changed = data.incidents
-      .filter((i) => i.components.some((ic) => ic.id === c.id))
-      .map((i) => i.updatedAt.getTime());
+  const iso = isoIn(ctx.timeZone);
+  const groups = (ctx.groups ?? []).filter((g) => g.components.some((m) => data.components.some((c) => c.id === m)));
+  const groupOf = (componentId: string) => groups.find((g) => g.components.includes(componentId))?.id ?? null;
+  const updatedOf = (ids: string[], since: number) =>
+    new Date(Math.max(since, ...data.incidents.filter((i) => i.components.some((ic) => ids.includes(ic.id))).map((i) => i.updatedAt.getTime())));
+  const members = data.components.map((c) => {
     return {
       id: c.id,
       name: nameIn(c, ctx.lang),
       status: componentStatus(data, c.id),
       created_at: iso(c.createdAt),
-      updated_at: iso(new Date(Math.max(c.createdAt.getTime(), ...changed))),
+      updated_at: iso(updatedOf([c.id], c.createdAt.getTime())),
       position: c.position,
       description: null,
       showcase: true,
       start_date: null,
-      group_id: null,
+      group_id: groupOf(c.id),
       page_id: id,
       group: false,
       only_show_if_degraded: false,
     };
   });
+  // Group entries come before their members, at the position of their first member, as Statuspage lists them.
+  const out: (ReturnType<typeof members.at> & {})[] = [];
+  const placed = new Set<string>();
+  for (const [index, c] of data.components.entries()) {
+    const group = groups.find((g) => g.components.includes(c.id));
+    if (group && !placed.has(group.id)) {
+      placed.add(group.id);
+      const ids = group.components.filter((m) => data.components.some((x) => x.id === m));
+      const created = Math.min(...data.components.filter((x) => ids.includes(x.id)).map((x) => x.createdAt.getTime()));
+      out.push({
+        id: group.id,
+        name: nameIn(group, ctx.lang),
+        status: ids.map((m) => componentStatus(data, m)).reduce<ComponentStatus>(worse, 'operational'),
+        created_at: iso(new Date(created)),
+        updated_at: iso(updatedOf(ids, created)),
+        position: c.position,
+        description: null,
+        showcase: false,
+        start_date: null,
+        group_id: null,
+        page_id: id,
+        group: true,
+        only_show_if_degraded: false,
+        components: ids,
+      } as (typeof out)[number]);
+    }
+    out.push(members[index]!);
+  }
+  return out;
+}
+
+/**
+ * Statuspage's `affected_components` of each update: the components whose status that update
+ * changed (`old_status` → `new_status`), null when it changed none. An affected component
+ * reads its impact from the first update at or after its `since`, and operational again
+ * from the resolving update.
+ */
+function affectedByUpdate(i: PublicIncident, data: StatusData, ctx: JsonContext): Map<string, { code: string; name: string; old_status: ComponentStatus; new_status: ComponentStatus }[] | null> {
+  const result = new Map<string, { code: string; name: string; old_status: ComponentStatus; new_status: ComponentStatus }[] | null>();
+  const current = new Map<string, ComponentStatus>();
+  for (const u of [...i.updates].reverse()) {
+    const changes = [];
+    for (const ic of i.components) {
+      const resolved = u.status === 'resolved' || u.status === 'closed';
+      const next: ComponentStatus = resolved || ic.since.getTime() > u.publishedAt.getTime() ? 'operational' : ic.impact;
+      const before = current.get(ic.id) ?? 'operational';
+      if (next === before) continue;
+      current.set(ic.id, next);
+      const component = data.components.find((c) => c.id === ic.id);
+      changes.push({ code: ic.id, name: component ? nameIn(component, ctx.lang) : ic.id, old_status: before, new_status: next });
+    }
+    result.set(u.id, changes.length ? changes : null);
+  }
+  return result;
 }
 
 function incident(i: PublicIncident, data: StatusData, ctx: JsonContext) {
   const id = pageId(ctx.publicUrl);
-  const comps = components(data, ctx).filter((c) => i.components.some((ic) => ic.id === c.id));
+  const iso = isoIn(ctx.timeZone);
+  const comps = components(data, ctx).filter((c) => !c.group && i.components.some((ic) => ic.id === c.id));
+  const affected = affectedByUpdate(i, data, ctx);
   return {
     id: i.id,
     name: i.title,
@@ -80,7 +154,7 @@ function incident(i: PublicIncident, data: StatusData, ctx: JsonContext) {
       created_at: iso(u.publishedAt),
       updated_at: iso(u.updatedAt),
       display_at: iso(u.publishedAt),
-      affected_components: null,
+      affected_components: affected.get(u.id) ?? null,
       deliver_notifications: true,
       custom_tweet: null,
       tweet_id: null,

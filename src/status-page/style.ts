@@ -30,6 +30,7 @@ h3{font-size:1.05rem;margin:.25rem 0}
 .components{list-style:none;padding:0;margin:0;background:#fff;border:1px solid #d0d5dc;border-radius:.5rem}
 .components li{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem;padding:.6rem 1rem;border-top:1px solid #e3e6ea}
 .components li:first-child{border-top:0}
+.components .components{border:0;border-radius:0;flex-basis:100%;margin:.25rem 0 0 1rem}
 .incident{background:#fff;border:1px solid #d0d5dc;border-left-width:.4rem;border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
 .incident.impact-critical{border-left-color:#b3261e}.incident.impact-major{border-left-color:#a3400c}
 .incident.impact-minor{border-left-color:#7a5200}.incident.impact-none{border-left-color:#146c2e}
@@ -39,7 +40,7 @@ h3{font-size:1.05rem;margin:.25rem 0}
 .update-head{margin:0;font-size:.95rem;color:#454c55}.update-status{color:#1b1f24}
 .update-body{margin:.25rem 0 0;white-space:pre-wrap;overflow-wrap:anywhere}.update-original{color:#454c55;font-size:.9em}
 .history{background:#fff;border:1px solid #d0d5dc;border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
-.history h3{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem}
+.history h2{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem;font-size:1.05rem;margin:.25rem 0}
 .uptime{font-weight:400;color:#454c55}
 .bars{display:flex;align-items:flex-end;gap:1px;height:2.5rem;list-style:none;margin:.5rem 0 0;padding:0}
 .bar{flex:1 1 0;min-width:1px;display:inline-block;border-radius:1px}

@@ -88,7 +88,7 @@ export function componentHistory(data: StatusData, zone: string, days = HISTORY_
     const windows = data.incidents.flatMap((incident) =>
       incident.components
         .filter((c) => c.id === component.id)
-        .map((c) => ({ incident, impact: c.impact, from: c.since.getTime(), to: incident.resolvedAt?.getTime() ?? now })),
+        .map((c) => ({ incident, impact: c.impact, from: c.since.getTime(), to: (incident.impactEndedAt ?? incident.resolvedAt)?.getTime() ?? now })),
     );
     let weighted = 0;
     const result: HistoryDay[] = dayStarts.map((start) => {

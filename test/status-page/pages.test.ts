@@ -31,7 +31,7 @@ describeDb('status page HTML', () => {
     const { res, text } = await page('/status', { 'Accept-Language': 'fr;q=0.9, ja-JP, en;q=0.5' });
     expect(text).toContain('<html lang="ja">');
     expect(text).toContain('大規模な障害が発生しています');
-    expect(res.headers.get('vary')).toBe('Accept-Language');
+    expect(res.headers.get('vary')).toBe('Accept-Encoding, Accept-Language');
     expect(res.headers.get('content-language')).toBe('ja');
   });
 

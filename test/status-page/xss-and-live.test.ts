@@ -1,4 +1,5 @@
 import { parseFeed } from '@rowanmanning/feed-parser';
+import RssParser from 'rss-parser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { syncComponents } from '../../src/app/components.ts';
 import { declare, T0 } from '../app/helpers.ts';
@@ -90,10 +91,13 @@ describeDb('escaping of user text', () => {
         expect(html).not.toMatch(/<(script|img|svg|iframe|b)[\s>]/i);
         expect(html).not.toContain(']]>');
       }
-      // Read by a feed parser, titles and texts are the authors' exact words.
+      // Read by a feed parser, titles and texts are the authors' exact words. Titles are plain
+      // text (Atom type="text"); @rowanmanning/feed-parser decodes entities in any title, so a
+      // title that literally says "&lt;b&gt;" is read through rss-parser, which follows the type.
       const feed = parseFeed(xml);
-      const titles = feed.items.map((i) => i.title);
+      const titles = (await new RssParser().parseString(xml)).items.map((i) => i.title);
       for (const title of XSS_CORPUS) expect(titles).toContain(title);
+      for (const title of XSS_CORPUS.filter((x) => !/&\w+;/.test(x))) expect(feed.items.map((i) => i.title)).toContain(title);
       const content = feed.items.find((i) => i.url?.includes(seeded.incidentId))!.content!;
       expect(content).toContain(`${XSS_CORPUS[0]} #0`);
     }
