@@ -103,7 +103,10 @@ async function runChild(name: string): Promise<void> {
     if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts does not export run()`);
     outcome = { rows: await mod.run() };
   } catch (e) {
-    outcome = { rows: [], error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    // A benchmark that measured and then found the run invalid (e.g. work missing) throws an
+    // error carrying its rows (support.ts BenchFailure): the table still shows them.
+    const rows = (e as { rows?: unknown } | null)?.rows;
+    outcome = { rows: Array.isArray(rows) ? (rows as BenchRow[]) : [], error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
   await new Promise<void>((resolve) => process.send!(outcome, () => resolve()));
   // Whatever a benchmark left running must not keep its process alive.

@@ -2,11 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { loadConfig } from '../src/config.ts';
+import { type Config, loadConfig } from '../src/config.ts';
 import { type Database, rowsOf } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { type Server, startServer } from '../src/main.ts';
 import { FakeSlack } from '../test/helpers/slack/fake-slack.ts';
+import type { BenchRow } from './run.ts';
+
+/** A run that measured but is not valid (work missing, a target's condition unmet): the runner prints its rows and fails. */
+export class BenchFailure extends Error {
+  constructor(
+    message: string,
+    readonly rows: BenchRow[],
+  ) {
+    super(message);
+    this.name = 'BenchFailure';
+  }
+}
 
 /** Each measured phase stops taking new work after this long, so a slow machine still finishes. */
 export const PHASE_LIMIT_MS = 20_000;
@@ -107,23 +119,27 @@ function redact(url: string): string {
 /** The Slack identity the Slack benchmarks sign as and speak for. */
 export const BENCH_SLACK = { signingSecret: 'bench-signing-secret-0123456789ab', botToken: 'xoxb-bench', user: 'UBENCH1' } as const;
 
-/**
- * `tsuiki serve` as a Slack team runs it, on PostgreSQL at `databaseUrl`, its Web API calls
- * answered by a local fake Slack; both stop with `stop()`.
- */
-export async function startSlackServer(databaseUrl: string, logLevel = 'silent'): Promise<{ server: Server; fake: FakeSlack; stop(): Promise<void> }> {
-  const fake = await new FakeSlack({ token: BENCH_SLACK.botToken, users: { [BENCH_SLACK.user]: { locale: 'en-US', name: 'bench' } } }).start();
-  const config = loadConfig({
+/** The configuration of `tsuiki serve` for a Slack team, on PostgreSQL at `databaseUrl`, Slack's Web API at `slackApiUrl`. */
+export function slackServerConfig(databaseUrl: string, slackApiUrl: string): Config {
+  return loadConfig({
     DATABASE_URL: databaseUrl,
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     SLACK_BOT_TOKEN: BENCH_SLACK.botToken,
     SLACK_SIGNING_SECRET: BENCH_SLACK.signingSecret,
-    SLACK_API_URL: fake.apiUrl,
+    SLACK_API_URL: slackApiUrl,
     INCIDENTS_CHANNEL: 'CINCIDENTS',
   });
-  const server = await startServer(config, createLogger({ level: logLevel as never }));
+}
+
+/**
+ * `tsuiki serve` as a Slack team runs it, on PostgreSQL at `databaseUrl`, its Web API calls
+ * answered by a local fake Slack; both stop with `stop()`.
+ */
+export async function startSlackServer(databaseUrl: string, logLevel = 'silent'): Promise<{ server: Server; fake: FakeSlack; stop(): Promise<void> }> {
+  const fake = await new FakeSlack({ token: BENCH_SLACK.botToken, users: { [BENCH_SLACK.user]: { locale: 'en-US', name: 'bench' } } }).start();
+  const server = await startServer(slackServerConfig(databaseUrl, fake.apiUrl), createLogger({ level: logLevel as never }));
   return {
     server,
     fake,
