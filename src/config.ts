@@ -96,6 +96,7 @@ const Env = z
     DIGEST_CRON: optionalString,
     UPSTREAM_POLL_SECONDS: wholeNumber(5, 86_400).default(60),
     TRANSLATION_WAIT_SECONDS: wholeNumber(0, 86_400).default(30),
+    MAINTENANCE_REMINDER_MINUTES: wholeNumber(1, 10_080).default(60),
     COMPONENTS_FILE: optionalString,
     ADMIN_TOKEN: optionalString,
     TRUST_PROXY_HOPS: wholeNumber(0, 10).default(0),
@@ -184,6 +185,8 @@ export interface Config {
   upstreamPollSeconds: number;
   /** How long a language's deliveries wait for its translation before going out in the source language (TRANSLATION_WAIT_SECONDS). */
   translationWaitSeconds: number;
+  /** How long before a maintenance starts subscribers are reminded (MAINTENANCE_REMINDER_MINUTES). */
+  maintenanceReminderMinutes: number;
   componentsFile: string | undefined;
   incidentsChannel: string | undefined;
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
@@ -295,6 +298,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     updateReminderMinutes: env.UPDATE_REMINDER_MINUTES,
     upstreamPollSeconds: env.UPSTREAM_POLL_SECONDS,
     translationWaitSeconds: env.TRANSLATION_WAIT_SECONDS,
+    maintenanceReminderMinutes: env.MAINTENANCE_REMINDER_MINUTES,
     componentsFile: env.COMPONENTS_FILE,
     incidentsChannel: env.INCIDENTS_CHANNEL,
     slack: {

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { statusPagePart } from './status-page/part.ts';
+import { maintenancePagePart } from './status-page/maintenance-routes.ts';
 import { publishingPart } from './publish/part.ts';
 import { managerServerPart } from './manager/part.ts';
 import { livenessPart } from './outbox/liveness-part.ts';
@@ -22,7 +23,7 @@ const teamsServerPart: ServerPartFactory = async (deps) =>
   deps.runtime.config.teams.appId || deps.runtime.config.teams.playground ? (await import('./chat/teams/teams-part.ts')).teamsServerPart(deps) : undefined;
 
 /** Every optional part of the server, in start order; each integration adds itself here. */
-export const SERVER_PARTS: ServerPartFactory[] = [livenessPart, statusPagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart];
+export const SERVER_PARTS: ServerPartFactory[] = [livenessPart, statusPagePart, maintenancePagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart];
 
 /** A running server: its parts started, HTTP listening. */
 export interface Server {

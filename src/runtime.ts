@@ -58,6 +58,7 @@ export function appSettingsFor(config: Config, options: { strictComponents?: boo
     strictComponents: options.strictComponents ?? false,
     publicUrl: config.publicUrl,
     translationWaitSeconds: config.translationWaitSeconds,
+    maintenanceReminderMinutes: config.maintenanceReminderMinutes,
   };
 }
 

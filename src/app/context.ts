@@ -29,6 +29,8 @@ export interface AppSettings {
   publicUrl: string;
   /** TRANSLATION_WAIT_SECONDS: how long a language's deliveries wait for its translation; 30 when unset. */
   translationWaitSeconds?: number;
+  /** MAINTENANCE_REMINDER_MINUTES: how long before a maintenance starts subscribers are reminded; 60 when unset. */
+  maintenanceReminderMinutes?: number;
 }
 
 export function createAppContext(db: Db, clock: Clock, settings: AppSettings, i18n: I18n, translator?: TranslationService): AppContext {

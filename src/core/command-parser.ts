@@ -10,6 +10,7 @@ import {
   type SettableStatus,
   type Severity,
 } from './model.ts';
+import { parseMaintenance } from './maintenance.ts';
 import { isBareClock, resolveTimeExpression } from './time.ts';
 
 /** Every word that names a verb, as matched after NFKC and lowercasing; adding an alias is adding a row. */
@@ -36,6 +37,7 @@ export const VERB_ALIASES: Readonly<Record<string, Verb>> = {
   postmortem: 'postmortem', 振り返り: 'postmortem', ポストモーテム: 'postmortem',
   follow: 'follow', フォロー: 'follow',
   reopen: 'reopen', 再開: 'reopen', リオープン: 'reopen',
+  maintenance: 'maintenance', メンテナンス: 'maintenance', メンテ: 'maintenance',
 };
 
 const STATUS_WORDS: Readonly<Record<string, SettableStatus>> = {
@@ -251,6 +253,7 @@ const PARSERS: Readonly<Record<Verb, VerbParser>> = {
     if (!isHttpUrl(url)) throw new DomainError('bad_url', { value: word.raw });
     return { verb: 'follow', url };
   },
+  maintenance: (args, ctx) => parseMaintenance(args.text(), ctx),
 };
 
 function parseDeclare(args: Args, ctx: ParseContext): Command {

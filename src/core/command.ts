@@ -1,3 +1,4 @@
+import type { MaintenanceCommand } from './maintenance.ts';
 import type { Impact, SettableMoment, SettableStatus, Severity, Visibility } from './model.ts';
 
 /** The canonical verbs; Japanese and other aliases map onto these in the parser. */
@@ -24,6 +25,7 @@ export const VERBS = [
   'postmortem',
   'follow',
   'reopen',
+  'maintenance',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -88,7 +90,9 @@ export type Command =
   | { verb: 'postmortem' }
   | { verb: 'follow'; url: string }
   /** Reopens a resolved or closed incident; the reason goes on the timeline. */
-  | { verb: 'reopen'; reason?: string };
+  | { verb: 'reopen'; reason?: string }
+  /** Schedules, lists, changes or cancels a maintenance window (`MNT-n`); see src/core/maintenance.ts. */
+  | MaintenanceCommand;
 
 /**
  * A person named in a command: a platform mention (`<@U123>` in Slack, `<at>` in Teams,

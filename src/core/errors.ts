@@ -32,6 +32,10 @@ export const ERROR_CODES = [
   'update_not_draft',
   'unknown_language',
   'not_recorded',
+  'bad_window',
+  'bad_maintenance_status',
+  'maintenance_not_found',
+  'maintenance_finished',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -4,6 +4,7 @@ import { postmortemLinksFor } from '../chat/postmortem-link.ts';
 import { timelineLinksFor } from '../chat/timeline-link.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
 import { ConfigError } from '../config.ts';
+import { MAINTENANCE_JOB, runMaintenanceJob } from '../app/maintenance.ts';
 import { createPollLoop } from '../outbox/loop.ts';
 import { createUpstreamPoller } from '../upstream/poller.ts';
 import { announceStatusChanges, armDigest, DEFAULT_DIGEST_CRON, DIGEST_JOB, nextDigestAt, postDigest } from './digest.ts';
@@ -54,6 +55,8 @@ export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOpti
   // On the process's one job runner, beside Teams sends and every other job.
   const jobs = runtime.jobs;
   jobs.register(REMINDER_JOB, createReminderHandler({ app, i18n, logger, platforms: () => platforms.all() }));
+  // Maintenance windows start and complete by themselves, chat platform or not.
+  jobs.register(MAINTENANCE_JOB, (payload) => runMaintenanceJob(app, payload));
   jobs.register(DIGEST_JOB, async () => {
     if (hasPlatform()) await postDigest(app, i18n, platforms);
     await armDigest(app, cron);

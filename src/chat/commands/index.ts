@@ -9,6 +9,7 @@ import { followCommand } from './follow.ts';
 import { helpCommand } from './help.ts';
 import { keyMomentCommand } from './key-moment.ts';
 import { listCommand } from './list.ts';
+import { maintenanceCommand } from './maintenance.ts';
 import { postmortemCommand } from './postmortem.ts';
 import { publishCommand } from './publish.ts';
 import { remindCommand } from './remind.ts';
@@ -45,6 +46,7 @@ export const CHAT_COMMANDS = {
   close: closeCommand,
   postmortem: postmortemCommand,
   reopen: reopenCommand,
+  maintenance: maintenanceCommand,
 } satisfies ChatCommandTable;
 
 /** The definition registered under a verb; throws for a verb nothing handles (a command built outside the parser). */
