@@ -167,7 +167,8 @@ export async function runMaintenanceJob(ctx: AppContext, payload: { maintenanceI
     const status = m.status as MaintenanceStatus;
     if (payload.edge === 'remind') {
       const due = m.scheduledFor.getTime() - reminderMinutes(ctx) * 60_000;
-      if (status !== 'scheduled' || m.remindedAt || now.getTime() < due) return;
+      // Never after the start: a reminder that arrives late (the process was down) would say something already past.
+      if (status !== 'scheduled' || m.remindedAt || now.getTime() < due || now.getTime() >= m.scheduledFor.getTime()) return;
       await tx.update(t.maintenance).set({ remindedAt: now, updatedAt: now }).where(eq(t.maintenance.id, m.id));
       await recordNotice(tx, ctx, m, 'reminder', now, null);
       return;
