@@ -25,3 +25,12 @@ export async function unsubscribeByToken(db: Db, token: string, now: Date): Prom
     return true;
   });
 }
+
+/**
+ * Disables a webhook endpoint that answered `410 Gone` (Standard Webhooks: the receiver asks
+ * to be removed): unconfirmed, like an unsubscribe, so the worker skips its other queued
+ * deliveries ("unsubscribed") while the one that got the 410 is reported as failed.
+ */
+export async function disableSubscriber(db: Db, id: string, now: Date): Promise<void> {
+  await db.update(t.subscriber).set({ confirmed: false, updatedAt: now }).where(eq(t.subscriber.id, id));
+}

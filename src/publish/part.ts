@@ -1,4 +1,5 @@
 import { runTranslateJob, TRANSLATE_PUBLIC_UPDATE_JOB } from '../app/translate-public-update.ts';
+import { disableSubscriber } from '../app/unsubscribe.ts';
 import { type ChatPlatforms, chatPlatformsOf } from '../chat/platforms.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../server-part.ts';
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../outbox/delivery-worker.ts';
@@ -17,7 +18,12 @@ export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPo
   const { config, i18n, app } = runtime;
   const lang = config.locales[0]!;
   const channels: Partial<Record<TargetName, PublishChannel>> = {
-    webhook: createWebhookChannel({ clock: app.clock, publicUrl: config.publicUrl }),
+    webhook: createWebhookChannel({
+      clock: app.clock,
+      publicUrl: config.publicUrl,
+      // 410 Gone: unconfirmed, so its queued and future deliveries are skipped as unsubscribed.
+      onGone: (recipient) => disableSubscriber(app.db, recipient.id, app.clock.now()),
+    }),
   };
   if (config.smtp.url && config.smtp.from) channels.email = createEmailChannel({ smtpUrl: config.smtp.url, from: config.smtp.from, publicUrl: config.publicUrl, i18n });
   if (config.statuspage.apiKey && config.statuspage.pageId) {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import { type DeliveryItem, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
+import { type DeliveryItem, type PublishChannel, type PublishedUpdate, type Recipient, TerminalDeliveryError } from './channel.ts';
 import { sendHttp } from './http-target.ts';
 
 /**
@@ -43,11 +43,22 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
 
+/** The spec asks senders to wait 15–30 s for an answer before counting the attempt as failed. */
+export const WEBHOOK_TIMEOUT_MS = 15_000;
+
 /**
  * The webhook target. `webhook-id` is the delivery's idempotency key, the same on every
  * retry, so a receiver drops a repeat; the timestamp is the attempt's, as the spec asks.
+ * `410 Gone` means the receiver asks to be removed (Standard Webhooks:
+ * disable the endpoint): `onGone` marks the subscriber so nothing more is sent, and the
+ * delivery fails terminally with a message that says so, which the progress report shows.
  */
-export function createWebhookChannel(options: { clock: Clock; publicUrl: string; timeoutMs?: number }): PublishChannel {
+export function createWebhookChannel(options: {
+  clock: Clock;
+  publicUrl: string;
+  timeoutMs?: number;
+  onGone?: (recipient: Recipient) => Promise<void>;
+}): PublishChannel {
   // Every subscriber of an update gets the same body: a fan-out serializes it once.
   const bodies = new Map<string, string>();
   const bodyOf = (update: PublishedUpdate, followUp: DeliveryItem['followUp']) => {
@@ -69,6 +80,12 @@ export function createWebhookChannel(options: { clock: Clock; publicUrl: string;
       if (!recipient.secret) throw new TerminalDeliveryError(`webhook ${recipient.address} has no secret`);
       const body = bodyOf(item.update, item.followUp);
       const timestamp = Math.floor(options.clock.now().getTime() / 1000);
+      await send(recipient, recipient.secret, body, timestamp, item.idempotencyKey);
+    },
+  };
+
+  async function send(recipient: Recipient, secret: string, body: string, timestamp: number, id: string): Promise<void> {
+    try {
       await sendHttp(
         recipient.address,
         {
@@ -76,15 +93,19 @@ export function createWebhookChannel(options: { clock: Clock; publicUrl: string;
           headers: {
             'content-type': 'application/json',
             'user-agent': 'tsuiki-webhooks',
-            'webhook-id': item.idempotencyKey,
+            'webhook-id': id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signWebhook(recipient.secret, item.idempotencyKey, timestamp, body),
+            'webhook-signature': signWebhook(secret, id, timestamp, body),
           },
           body,
         },
         () => options.clock.now(),
-        options.timeoutMs,
+        options.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
       );
-    },
-  };
+    } catch (e) {
+      if (!(e instanceof TerminalDeliveryError) || !e.message.startsWith('HTTP 410')) throw e;
+      await options.onGone?.(recipient);
+      throw new TerminalDeliveryError(`${e.message.slice(0, 200)} — endpoint disabled (410 Gone); it gets nothing more until subscribed again`);
+    }
+  }
 }

@@ -5,7 +5,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createDeliveryWorker } from '../../src/outbox/delivery-worker.ts';
 import { type DeliveryProgress, renderProgress } from '../../src/outbox/progress.ts';
 import type { PublishChannel } from '../../src/publish/channel.ts';
-import { createWebhookChannel } from '../../src/publish/webhook.ts';
+import { createWebhookChannel, WEBHOOK_TIMEOUT_MS } from '../../src/publish/webhook.ts';
+import { disableSubscriber } from '../../src/app/unsubscribe.ts';
+import * as schema from '../../src/db/schema.ts';
+import { eq } from 'drizzle-orm';
 import { makeContext, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { addSubscriber, deliveriesOf, newWebhookSecretForTest, publishSample } from './helpers.ts';
@@ -128,6 +131,39 @@ describeDb('webhook target', () => {
     expect(final.final).toBe(true);
     expect(final.failureCount).toBe(1);
     expect(final.failures[0]!.error).toMatch(/^HTTP 410/);
+  });
+
+  it('disables an endpoint answering 410 Gone: the report says so and the next update skips it', async () => {
+    const { ctx, clock } = makeContext(database.db);
+    await webhookSubscribers(2);
+    await publishSample(ctx);
+    // The first subscriber's endpoint is gone; the second one receives.
+    hook.script.push({ status: 410 });
+    const reports: DeliveryProgress[] = [];
+    const channel = createWebhookChannel({
+      clock: wallClock,
+      publicUrl: 'https://status.example.com',
+      onGone: (recipient) => disableSubscriber(database.db, recipient.id, clock.now()),
+    });
+    const worker = createDeliveryWorker({ db: database.db, clock, channels: { webhook: channel }, concurrency: 1, reporter: { progress: async (p) => (reports.push(p), 'm1') } });
+    await worker.drain();
+    const final = reports.at(-1)!;
+    expect(final.failureCount).toBe(1);
+    expect(final.failures[0]!.error).toMatch(/^HTTP 410.*endpoint disabled/);
+    const rows = await database.db.select().from(schema.subscriber).where(eq(schema.subscriber.kind, 'webhook'));
+    expect(rows.filter((r) => !r.confirmed)).toHaveLength(1);
+    const disabled = rows.find((r) => !r.confirmed)!;
+    hook.received.length = 0;
+    clock.advance(60_000);
+    const { updateId: second } = await publishSample(ctx);
+    await worker.drain();
+    expect(hook.received).toHaveLength(1);
+    const skipped = (await deliveriesOf(database.db, second)).find((d) => d.subscriberId === disabled.id);
+    expect(skipped?.state ?? 'not queued').not.toBe('delivered');
+  });
+
+  it('waits 15 s for an answer, within the Standard Webhooks 15–30 s', () => {
+    expect(WEBHOOK_TIMEOUT_MS).toBe(15_000);
   });
 
   it('delivers every webhook once after a worker dies mid-fan-out, repeating only under the same id', async () => {
