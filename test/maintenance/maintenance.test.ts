@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { eq } from 'drizzle-orm';
-import ical from 'node-ical';
+import ical, { type VEvent } from 'node-ical';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Statuspage } from 'statuspage.io';
 import { MAINTENANCE_JOB, runMaintenanceJob, scheduleMaintenance, setMaintenanceStatus, updateMaintenance, cancelMaintenance } from '../../src/app/maintenance.ts';
@@ -165,7 +165,7 @@ describeDb('scheduled maintenance', () => {
     const { port } = await server.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${port}`;
     try {
-      const upcoming = await (await fetch(`${base}/api/v2/scheduled-maintenances/upcoming.json`)).json();
+      const upcoming: any = await (await fetch(`${base}/api/v2/scheduled-maintenances/upcoming.json`)).json();
       const mine = upcoming.scheduled_maintenances.find((m: { id: string }) => m.id === s.outcome.maintenanceId);
       expect(mine).toMatchObject({ name: 'Database upgrade', status: 'scheduled', impact: 'maintenance', scheduled_for: s.start.toISOString() });
       expect(upcoming.scheduled_maintenances.some((m: { name: string }) => m.name === 'Cancelled one')).toBe(false);
@@ -191,21 +191,21 @@ describeDb('scheduled maintenance', () => {
 
       s.clock.set(new Date(s.start.getTime() + MINUTE));
       await runMaintenanceJob(s.ctx, { maintenanceId: s.outcome.maintenanceId, edge: 'start' });
-      const active = await (await fetch(`${base}/api/v2/scheduled-maintenances/active.json`)).json();
+      const active: any = await (await fetch(`${base}/api/v2/scheduled-maintenances/active.json`)).json();
       const running = active.scheduled_maintenances.find((m: { id: string }) => m.id === s.outcome.maintenanceId);
       expect(running.status).toBe('in_progress');
       expect(running.components[0].status).toBe('under_maintenance');
       expect(running.incident_updates.map((u: { status: string }) => u.status)).toEqual(['in_progress', 'scheduled']);
-      const all = await (await fetch(`${base}/api/v2/scheduled-maintenances.json?lang=ja`)).json();
+      const all: any = await (await fetch(`${base}/api/v2/scheduled-maintenances.json?lang=ja`)).json();
       expect(all.scheduled_maintenances.find((m: { id: string }) => m.id === s.outcome.maintenanceId).incident_updates.at(-1).body).toContain('メンテナンスを予定しています');
 
       const ics = await fetch(`${base}/status/maintenance.ics?lang=ja`);
       expect(ics.headers.get('content-type')).toContain('text/calendar');
-      const events = Object.values(ical.sync.parseICS(await ics.text())).filter((e) => e.type === 'VEVENT') as ical.VEvent[];
+      const events = Object.values(ical.sync.parseICS(await ics.text())).filter((e) => e?.type === 'VEVENT') as VEvent[];
       const event = events.find((e) => e.uid === `maintenance-${s.outcome.maintenanceId}@status.example.test`)!;
       expect(event.summary).toBe('Database upgrade');
       expect(event.start.toISOString()).toBe(s.start.toISOString());
-      expect(event.end.toISOString()).toBe(new Date(s.start.getTime() + 2 * HOUR).toISOString());
+      expect(event.end?.toISOString()).toBe(new Date(s.start.getTime() + 2 * HOUR).toISOString());
       expect(event.description).toContain('Writes pause.');
       expect(events.some((e) => e.summary === 'Cancelled one')).toBe(false);
     } finally {
