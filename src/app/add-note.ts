@@ -2,7 +2,7 @@ import { DomainError } from '../core/errors.ts';
 import { MAX_TEXT_LENGTH } from '../core/model.ts';
 import { assertNotBeforeIncident } from '../core/time.ts';
 import { impactStart } from '../core/timeline.ts';
-import { actorZone, type CommandMeta, type CommandResult, loadForActor, runWrite } from './command-runner.ts';
+import { actorZone, type CommandMeta, type CommandResult, loadHeadForActor, runWrite } from './command-runner.ts';
 import type { AppContext } from './context.ts';
 import { addResponder, appendEntry, occurredAt, touchIncident } from './writes.ts';
 
@@ -25,7 +25,7 @@ export async function addNote(
   if (!text) throw new DomainError('missing_argument', { argument: 'text' }, 'update');
   if (text.length > MAX_TEXT_LENGTH) throw new DomainError('text_too_long', { max: MAX_TEXT_LENGTH }, 'update');
   return runWrite(ctx, meta, 'update', incidentId, async (tx, now) => {
-    const incident = await loadForActor(tx, incidentId, meta, { write: true });
+    const incident = await loadHeadForActor(tx, incidentId, meta, { write: true });
     const at = occurredAt(input.at, now, 'update');
     try {
       if (input.at) assertNotBeforeIncident({ at, bareClock: input.bareClock ?? false }, impactStart(incident), actorZone(ctx, meta.actor));

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { DomainError } from '../core/errors.ts';
-import { type IncidentSnapshot, isResponder } from '../core/incident.ts';
+import { type IncidentSnapshot, isResponder, type IncidentHead } from '../core/incident.ts';
 import type { Actor } from '../core/model.ts';
 import type { Tx } from '../db/client.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
-import { loadSnapshot } from '../db/incident-repository.ts';
+import { loadIncidentHead, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { AppContext } from './context.ts';
 
@@ -115,11 +115,30 @@ export async function loadForActor(
   tx: Tx | AppContext['db'],
   incidentId: string,
   meta: CommandMeta,
-  options: { write: boolean; requireResponder?: boolean; allowClosed?: boolean },
+  options: LoadOptions,
 ): Promise<IncidentSnapshot> {
   // Writers lock the row first, so two concurrent commands on one incident see each other's writes.
   if (options.write) await tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for('update');
-  const incident = await loadSnapshot(tx, incidentId);
+  return authorized(await loadSnapshot(tx, incidentId), incidentId, meta, options);
+}
+
+/**
+ * {@link loadForActor} without the incident's growing parts (timeline, public updates,
+ * actions, components): for writes that only append, so the time they hold the row lock
+ * does not grow with the timeline — on a busy incident every note waits for the one before.
+ */
+export async function loadHeadForActor(tx: Tx | AppContext['db'], incidentId: string, meta: CommandMeta, options: LoadOptions): Promise<IncidentHead> {
+  if (options.write) await tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for('update');
+  return authorized(await loadIncidentHead(tx, incidentId), incidentId, meta, options);
+}
+
+interface LoadOptions {
+  write: boolean;
+  requireResponder?: boolean;
+  allowClosed?: boolean;
+}
+
+function authorized<I extends IncidentHead>(incident: I | undefined, incidentId: string, meta: CommandMeta, options: LoadOptions): I {
   if (!incident) throw new DomainError('incident_not_found', { ref: incidentId });
   const responder = isResponder(incident, meta.actor.id, meta.inIncidentChannel ?? false);
   if (incident.visibility === 'private' && !responder) {

@@ -74,6 +74,9 @@ export interface IncidentSnapshot {
   publicUpdates: PublicUpdateView[];
 }
 
+/** An incident without its growing parts (timeline, actions, public updates, components): what a write needs to authorize. */
+export type IncidentHead = Omit<IncidentSnapshot, 'components' | 'entries' | 'actions' | 'publicUpdates'>;
+
 /** Component name in a language, falling back to its source name. */
 export function componentName(component: { name: string; names: Record<string, string> }, lang: string): string {
   return component.names[lang] ?? component.name;
@@ -91,7 +94,7 @@ export function lastPublicUpdate(incident: IncidentSnapshot): PublicUpdateView |
  * anyone who has acted in it, or anyone speaking in its own channel (membership there is
  * how chat platforms already decide who is on the incident).
  */
-export function isResponder(incident: IncidentSnapshot, actorId: string, inIncidentChannel: boolean): boolean {
+export function isResponder(incident: Pick<IncidentSnapshot, 'declaredBy' | 'roles' | 'responderIds'>, actorId: string, inIncidentChannel: boolean): boolean {
   return (
     inIncidentChannel ||
     incident.declaredBy.id === actorId ||

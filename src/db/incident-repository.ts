@@ -1,14 +1,13 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { IncidentSnapshot, PublicUpdateView, TimelineEntry } from '../core/incident.ts';
+import type { IncidentHead, IncidentSnapshot, PublicUpdateView, TimelineEntry } from '../core/incident.ts';
 import type { EntryKind, Impact, KeyMoment, Platform, Severity, Status, TranslationOrigin, Visibility } from '../core/model.ts';
 import type { Executor } from './client.ts';
 import * as t from './schema.ts';
 
 /** Reads one incident with everything the core needs; undefined when it does not exist. */
 export async function loadSnapshot(db: Executor, incidentId: string): Promise<IncidentSnapshot | undefined> {
-  const [row] = await db.select().from(t.incident).where(eq(t.incident.id, incidentId));
-  if (!row) return undefined;
-  const [components, roles, responders, moments, entries, actions, updates] = await Promise.all([
+  const [head, components, entries, actions, updates] = await Promise.all([
+    loadIncidentHead(db, incidentId),
     db
       .select({
         id: t.component.id,
@@ -21,9 +20,6 @@ export async function loadSnapshot(db: Executor, incidentId: string): Promise<In
       .innerJoin(t.component, eq(t.component.id, t.incidentComponent.componentId))
       .where(eq(t.incidentComponent.incidentId, incidentId))
       .orderBy(asc(t.component.position), asc(t.component.id)),
-    db.select().from(t.incidentRole).where(eq(t.incidentRole.incidentId, incidentId)).orderBy(asc(t.incidentRole.assignedAt)),
-    db.select({ userId: t.responder.userId }).from(t.responder).where(eq(t.responder.incidentId, incidentId)),
-    db.select().from(t.keyMoment).where(eq(t.keyMoment.incidentId, incidentId)),
     db
       .select()
       .from(t.timelineEntry)
@@ -32,24 +28,10 @@ export async function loadSnapshot(db: Executor, incidentId: string): Promise<In
     db.select().from(t.actionItem).where(eq(t.actionItem.incidentId, incidentId)).orderBy(asc(t.actionItem.createdAt)),
     loadPublicUpdates(db, incidentId),
   ]);
+  if (!head) return undefined;
   return {
-    id: row.id,
-    number: row.number,
-    title: row.title,
-    summary: row.summary,
-    severity: row.severity as Severity,
-    status: row.status as Status,
-    visibility: row.visibility as Visibility,
-    declaredBy: { id: row.declaredBy, name: row.declaredByName },
-    sourceLang: row.sourceLang,
-    remindMinutes: row.remindMinutes,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    upstream: (row.upstream as Record<string, unknown> | null) ?? null,
+    ...head,
     components: components.map((c) => ({ ...c, impact: c.impact as Impact })),
-    roles: roles.map((r) => ({ role: r.role, userId: r.userId, userName: r.userName })),
-    responderIds: responders.map((r) => r.userId),
-    moments: Object.fromEntries(moments.map((m) => [m.kind, m.at])) as Partial<Record<KeyMoment, Date>>,
     entries: entries.map(
       (e): TimelineEntry => ({
         id: e.id,
@@ -73,6 +55,38 @@ export async function loadSnapshot(db: Executor, incidentId: string): Promise<In
       createdAt: a.createdAt,
     })),
     publicUpdates: updates,
+  };
+}
+
+/**
+ * Reads one incident without its growing parts: a few rows whatever the length of its
+ * timeline, for writes that only need to authorize and append (a busy incident's notes).
+ */
+export async function loadIncidentHead(db: Executor, incidentId: string): Promise<IncidentHead | undefined> {
+  const [[row], roles, responders, moments] = await Promise.all([
+    db.select().from(t.incident).where(eq(t.incident.id, incidentId)),
+    db.select().from(t.incidentRole).where(eq(t.incidentRole.incidentId, incidentId)).orderBy(asc(t.incidentRole.assignedAt)),
+    db.select({ userId: t.responder.userId }).from(t.responder).where(eq(t.responder.incidentId, incidentId)),
+    db.select().from(t.keyMoment).where(eq(t.keyMoment.incidentId, incidentId)),
+  ]);
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    number: row.number,
+    title: row.title,
+    summary: row.summary,
+    severity: row.severity as Severity,
+    status: row.status as Status,
+    visibility: row.visibility as Visibility,
+    declaredBy: { id: row.declaredBy, name: row.declaredByName },
+    sourceLang: row.sourceLang,
+    remindMinutes: row.remindMinutes,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    upstream: (row.upstream as Record<string, unknown> | null) ?? null,
+    roles: roles.map((r) => ({ role: r.role, userId: r.userId, userName: r.userName })),
+    responderIds: responders.map((r) => r.userId),
+    moments: Object.fromEntries(moments.map((m) => [m.kind, m.at])) as Partial<Record<KeyMoment, Date>>,
   };
 }
 
@@ -102,6 +116,27 @@ export async function loadPublicUpdates(db: Executor, incidentId: string): Promi
       .filter((tr) => tr.updateId === u.id)
       .map((tr) => ({ lang: tr.lang, body: tr.body, origin: tr.origin as TranslationOrigin })),
   }));
+}
+
+/** One public update of the incident with its translations (a preview re-rendered without the whole incident). */
+export async function loadPublicUpdate(db: Executor, incidentId: string, updateId: string): Promise<PublicUpdateView | undefined> {
+  const [u] = await db
+    .select()
+    .from(t.publicUpdate)
+    .where(and(eq(t.publicUpdate.id, updateId), eq(t.publicUpdate.incidentId, incidentId)));
+  if (!u) return undefined;
+  const translations = await db.select().from(t.publicUpdateTranslation).where(eq(t.publicUpdateTranslation.updateId, u.id)).orderBy(asc(t.publicUpdateTranslation.lang));
+  return {
+    id: u.id,
+    status: u.status as Status,
+    body: u.body,
+    sourceLang: u.sourceLang,
+    state: u.state as PublicUpdateView['state'],
+    authorId: u.authorId,
+    createdAt: u.createdAt,
+    publishedAt: u.publishedAt,
+    translations: translations.map((tr) => ({ lang: tr.lang, body: tr.body, origin: tr.origin as TranslationOrigin })),
+  };
 }
 
 export async function findIncidentIdByNumber(db: Executor, number: number): Promise<string | undefined> {
