@@ -55,7 +55,11 @@ export interface InboxWorkerOptions {
   platform: string;
   /** By kind; a kind without a handler is marked dead (a request this version cannot read). */
   handlers: Record<string, InboxHandler>;
-  /** Requests processed at once (each in its own lane); 16 by default. */
+  /**
+   * Requests processed at once (each in its own lane); 4 by default, so that most of the
+   * connection pool (10) stays free for the acknowledgement path's INSERTs — commands on one
+   * incident wait for its row lock one after another whatever this number is.
+   */
   concurrency?: number;
   /** How often stored requests are looked for when nothing kicked the worker; 1 s by default. */
   intervalMs?: number;
@@ -80,7 +84,7 @@ export const INBOX_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000, maxA
 
 export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
   const { db, clock, logger } = options;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 4;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const backoff = options.backoff ?? INBOX_BACKOFF;
   const inFlight = new Set<Promise<void>>();
