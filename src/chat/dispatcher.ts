@@ -7,7 +7,7 @@ import type { Command, MentionRef } from '../core/command.ts';
 import { parseCommand } from '../core/command-parser.ts';
 import { DomainError } from '../core/errors.ts';
 import { type Actor, formatIncidentRef, isUuid, storable } from '../core/model.ts';
-import { findIncidentChatRef, findIncidentIdByChannel, findIncidentIdByNumber, loadSnapshot } from '../db/incident-repository.ts';
+import { findIncidentChatRef, findIncidentIdByChannel, findIncidentIdByNumber, loadPublicUpdate, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
@@ -17,7 +17,7 @@ import { text } from './commands/reply.ts';
 import type { CommandContext, CommandReply } from './commands/types.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { errorMessage, RetryLaterError } from './errors.ts';
-import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
+import { ensureIncidentChannel, refreshIncidentHeader, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
 import type { DispatchResult, NeutralMessage, Reply } from './message.ts';
 import type { ChatFile, ChatPlatform } from './platform.ts';
 import { type RenderContext, renderPreview } from './render.ts';
@@ -67,6 +67,30 @@ export interface DispatcherDeps {
   timelineLinks?: TimelineLinks | undefined;
   /** Signs links to an incident's rendered postmortem, for `close` and `postmortem`. */
   postmortemLinks?: PostmortemLinks | undefined;
+  /**
+   * A preview's machine translation is not awaited here: the result says which update is
+   * pending (`translationPending`) and the front end translates after answering (Teams' turn).
+   */
+  deferTranslation?: boolean;
+  /**
+   * The platform's `enqueue` queues the live header in the write's own transaction and renders it
+   * when it sends (Teams): the dispatcher then neither loads the whole incident for it nor queues it again.
+   */
+  headerQueuedWithWrite?: boolean;
+  /** Every chat platform of the process: a write refreshes the live header on each that has a place for the incident. */
+  platforms?: () => readonly ChatPlatform[];
+}
+
+/** What a write showed: the replies, and the preview whose translation is still to come (`deferTranslation`). */
+interface Shown {
+  replies: Reply[];
+  translationPending?: DispatchResult['translationPending'];
+}
+
+/** The incident's number, all a preview shows of it. */
+async function loadIncidentNumber(db: AppContext['db'], incidentId: string): Promise<{ number: number } | undefined> {
+  const [row] = await db.select({ number: t.incident.number }).from(t.incident).where(eq(t.incident.id, incidentId));
+  return row;
 }
 
 /**
@@ -162,10 +186,10 @@ export class Dispatcher {
     const { incidentId, inIncidentChannel } = await this.resolveIncident(incidentNumber, input, command.verb);
     const reply = await definition.run({ ...ctx, meta: { ...ctx.meta, inIncidentChannel } }, command, incidentId);
     if (!definition.writes) return { replies: [{ visibility: 'ephemeral', message: reply.message }] };
-    const replies = await this.afterWrite(incidentId, inIncidentChannel, answer(reply), lang, reply.previewUpdateId, input.idempotencyKey);
+    const { replies, translationPending } = await this.afterWrite(incidentId, inIncidentChannel, answer(reply), lang, reply.previewUpdateId, input.idempotencyKey);
     // A retry answered from the receipt shared them the first time.
     if (reply.files?.length && !reply.replayed) await this.shareFiles(incidentId, input.channelId, reply.files);
-    return { replies, incidentId };
+    return { replies, incidentId, ...(translationPending ? { translationPending } : {}) };
   }
 
   /** Handles a button press on a preview: publish, cancel, or save a typed translation. */
@@ -207,10 +231,10 @@ export class Dispatcher {
           ? text(tr('reply.updateAlready', { state: tr(`reply.state.${outcome.state}`) }))
           : text(tr(outcome.state === 'published' ? 'reply.updatePublishedNow' : 'reply.updateCancelled'));
       }
-      const replies = await this.afterWrite(update.incidentId, meta.inIncidentChannel ?? false, message, lang, input.value, input.idempotencyKey);
+      const { replies, translationPending } = await this.afterWrite(update.incidentId, meta.inIncidentChannel ?? false, message, lang, input.value, input.idempotencyKey);
       // A second press (a double click) changed nothing: only the presser needs to hear it.
       if (unchanged) for (const reply of replies) if (reply.message === message) reply.visibility = 'ephemeral';
-      return { replies, incidentId: update.incidentId };
+      return { replies, incidentId: update.incidentId, ...(translationPending ? { translationPending } : {}) };
     } catch (e) {
       if (options.retryUnavailable && isDatabaseUnavailable(e)) throw new RetryLaterError(e);
       return { replies: [{ visibility: 'ephemeral', message: errorMessage(e, i18n, lang, this.deps.logger, this.zoneOf(input.actor)) }] };
@@ -222,22 +246,35 @@ export class Dispatcher {
    * already committed, so a failure here — chat, or the database going away right after the
    * commit — is logged, never reported as "not recorded": the user still hears the result.
    */
-  private async afterWrite(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string, requestKey?: string): Promise<Reply[]> {
+  private async afterWrite(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string, requestKey?: string): Promise<Shown> {
+    let shown: Shown;
     try {
-      return await this.showResult(incidentId, inIncidentChannel, message, lang, previewUpdateId, requestKey);
+      shown = await this.showResult(incidentId, inIncidentChannel, message, lang, previewUpdateId, requestKey);
     } catch (e) {
       this.deps.logger.warn({ err: e, incidentId }, 'recorded, but could not show the result in the incident channel');
-      return [{ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message }];
+      shown = { replies: [{ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message }] };
+    }
+    await this.refreshOtherHeaders(incidentId);
+    return shown;
+  }
+
+  /** The live header on every other platform with a place for the incident (a command typed in Slack refreshes Teams' too). */
+  private async refreshOtherHeaders(incidentId: string): Promise<void> {
+    const { app, i18n, platform, logger } = this.deps;
+    for (const other of this.deps.platforms?.() ?? []) {
+      if (other.platform === platform.platform) continue;
+      await refreshIncidentHeader({ app, i18n, platform: other, logger }, incidentId);
     }
   }
 
   /** What {@link afterWrite} does when nothing fails. */
-  private async showResult(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string, requestKey?: string): Promise<Reply[]> {
+  private async showResult(incidentId: string, inIncidentChannel: boolean, message: NeutralMessage, lang: string, previewUpdateId?: string, requestKey?: string): Promise<Shown> {
     const replies: Reply[] = [];
     const { app, platform, logger } = this.deps;
+    const deferred = Boolean(previewUpdateId && app.translator && this.deps.deferTranslation);
     // After commit, bounded by the translator's timeout: a language that fails stays missing
     // in the preview (typed by a person, or retried on the next re-render), never blocking it.
-    if (previewUpdateId && app.translator) {
+    if (previewUpdateId && app.translator && !deferred) {
       try {
         const filled = await translatePublicUpdate(app, previewUpdateId);
         if (Object.keys(filled.failures).length) logger.warn({ updateId: previewUpdateId, failures: filled.failures }, 'machine translation missing');
@@ -245,10 +282,14 @@ export class Dispatcher {
         logger.warn({ err: e, updateId: previewUpdateId }, 'could not fill machine translations');
       }
     }
-    const incident = await loadSnapshot(app.db, incidentId);
-    if (!incident) return [{ visibility: 'ephemeral', message }];
-    const preview = previewUpdateId ? incident.publicUpdates.find((u) => u.id === previewUpdateId) : undefined;
+    // The whole incident only for a header rendered here; a platform that renders its own needs the preview's update alone.
+    const snapshot = this.deps.headerQueuedWithWrite ? undefined : await loadSnapshot(app.db, incidentId);
+    const incident = this.deps.headerQueuedWithWrite ? await loadIncidentNumber(app.db, incidentId) : snapshot;
+    if (!incident) return { replies: [{ visibility: 'ephemeral', message }] };
+    const preview = !previewUpdateId ? undefined : snapshot ? snapshot.publicUpdates.find((u) => u.id === previewUpdateId) : await loadPublicUpdate(app.db, incidentId, previewUpdateId);
     const previewMessage = preview ? renderPreview(this.renderContext(lang), incident, preview, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }) : undefined;
+    const pending = deferred && preview && !app.settings.locales.every((l) => preview.translations.some((tr) => tr.lang === l)) ? preview.id : undefined;
+    let postedAs: { channelId: string; messageId: string } | undefined;
     const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
     if (inIncidentChannel || !chatRef) {
       replies.push({ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message });
@@ -258,13 +299,16 @@ export class Dispatcher {
       try {
         // Keyed by the request: processed again after a crash, it does not post these twice.
         await platform.post(chatRef.channelId, message, { key: requestKey && `${requestKey}:result` });
-        if (previewMessage) await platform.post(chatRef.channelId, previewMessage, { key: requestKey && `${requestKey}:preview` });
+        if (previewMessage) {
+          const messageId = await platform.post(chatRef.channelId, previewMessage, { key: requestKey && `${requestKey}:preview` });
+          if (messageId) postedAs = { channelId: chatRef.channelId, messageId };
+        }
       } catch (e) {
         logger.warn({ err: e, incidentId }, 'could not post the result in the incident channel');
       }
     }
-    if (chatRef) await upsertIncidentHeader(this.deps, chatRef, incident);
-    return replies;
+    if (chatRef && snapshot) await upsertIncidentHeader(this.deps, chatRef, snapshot);
+    return { replies, ...(pending ? { translationPending: { updateId: pending, ...(postedAs ? { postedAs } : {}) } } : {}) };
   }
 
   /**

@@ -59,4 +59,10 @@ export interface DispatchResult {
   incidentId?: string;
   /** Set when this command declared the incident (a front end may follow into its channel). */
   declared?: { channelId: string };
+  /**
+   * With `deferTranslation`: the preview whose machine translation the front end runs after its
+   * answer; `postedAs` is the message id `platform.post` returned when the preview went to the
+   * incident's channel (absent when it is one of `replies`).
+   */
+  translationPending?: { updateId: string; postedAs?: { channelId: string; messageId: string } };
 }

@@ -121,7 +121,7 @@ export function renderList(rc: RenderContext, incidents: IncidentSnapshot[]): Ne
 /** The preview of a public update with every configured language and the review buttons. */
 export function renderPreview(
   rc: RenderContext,
-  incident: IncidentSnapshot,
+  incident: Pick<IncidentSnapshot, 'number'>,
   update: PublicUpdateView,
   locales: readonly string[],
   options: { canRetryTranslation?: boolean } = {},

@@ -6,6 +6,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Dispatcher } from '../dispatcher.ts';
 import { postmortemLinksFor } from '../postmortem-link.ts';
+import { chatPlatformsOf } from '../platforms.ts';
 import { timelineLinksFor } from '../timeline-link.ts';
 import { createInboxWorker, type InboxWorker } from '../../outbox/inbox.ts';
 import { slackRequestHandlers } from './handlers/index.ts';
@@ -120,6 +121,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       logger: log,
       timelineLinks: timelineLinksFor(runtime),
       postmortemLinks: postmortemLinksFor(runtime),
+      // A command typed in Slack refreshes the incident's header in Teams too.
+      platforms: () => chatPlatformsOf(runtime).all(),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
     platform,

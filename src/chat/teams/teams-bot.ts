@@ -12,6 +12,7 @@ import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import { Dispatcher } from '../dispatcher.ts';
 import type { PostmortemLinks } from '../postmortem-link.ts';
+import type { ChatPlatform } from '../platform.ts';
 import { errorMessage } from '../errors.ts';
 import { type DispatchResult, messageToText, type NeutralMessage } from '../message.ts';
 import { bodyIn, renderPreview } from '../render.ts';
@@ -26,8 +27,8 @@ import {
   messageToCard,
   translationFormCard,
 } from './cards.ts';
-import { type ConversationParts, channelOf, partsOfReference, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
-import { ChatTakenError, queueIncidentConversation, queueIncidentHeader } from './teams-outbox.ts';
+import { type ConversationParts, channelOf, findConversation, partsOfReference, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
+import { ChatTakenError, queueIncidentConversation, queueIncidentHeader, queuePreviewTranslation } from './teams-outbox.ts';
 import { TeamsPlatform } from './teams-platform.ts';
 
 export interface TeamsBotDeps {
@@ -40,6 +41,8 @@ export interface TeamsBotDeps {
   incidentsChannel?: string | undefined;
   /** Signs links to the rendered postmortem (the link card at `close` and `postmortem`). */
   postmortemLinks?: PostmortemLinks | undefined;
+  /** Every chat platform of the process: a Teams command refreshes the incident's header on the others too. */
+  platforms?: (() => readonly ChatPlatform[]) | undefined;
 }
 
 /** What an `adaptiveCard/action` invoke answers: the card that replaces the one clicked. */
@@ -108,9 +111,11 @@ export class TeamsBot {
   }
 
   private dispatcherFor(context: TurnContext): Dispatcher {
-    const { app, i18n, logger, metrics, graphTeamId, incidentsChannel, postmortemLinks } = this.deps;
+    const { app, i18n, logger, metrics, graphTeamId, incidentsChannel, postmortemLinks, platforms } = this.deps;
     const platform = new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger, graphTeamId, incidentsChannel, origin: originOf(context) });
-    return new Dispatcher({ app, i18n, platform, logger, postmortemLinks, ...(metrics ? { metrics } : {}) });
+    // The turn answers its invoker and nothing else: the header is queued with the write (enqueueFor)
+    // and rendered by the worker, a preview's translation follows from the worker (translateLater).
+    return new Dispatcher({ app, i18n, platform, logger, postmortemLinks, deferTranslation: true, headerQueuedWithWrite: true, ...(platforms ? { platforms } : {}), ...(metrics ? { metrics } : {}) });
   }
 
   /**
@@ -154,15 +159,43 @@ export class TeamsBot {
     const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
     const key = this.keyOf(context);
     const result = await this.dispatcherFor(context).handle({ text, mentions: decoded.mentions, actor, channelId, enqueue: this.enqueueFor(context), ...(key ? { idempotencyKey: key } : {}) });
-    await this.sendReplies(context, result);
+    const sent = await this.sendReplies(context, result);
+    await this.translateLater(context, result, actor.lang, sent.at(-1));
     if (result.openForm?.kind === 'declare') {
       await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: declareFormCard(this.deps.i18n.t(actor.lang)) }] });
     }
   }
 
-  private async sendReplies(context: TurnContext, result: DispatchResult): Promise<void> {
+  /** Sends the replies; returns their activity ids (undefined where the connector gave none). */
+  private async sendReplies(context: TurnContext, result: DispatchResult): Promise<(string | undefined)[]> {
     // Teams has no ephemeral messages in channels: every reply goes to the conversation it came from.
-    for (const reply of result.replies) await context.sendActivity(messageActivity(reply.message));
+    const ids: (string | undefined)[] = [];
+    for (const reply of result.replies) ids.push((await context.sendActivity(messageActivity(reply.message)))?.id);
+    return ids;
+  }
+
+  /**
+   * Queues the preview's machine translation for the worker, which edits the preview once it
+   * lands: the queued post in the incident's place, or else this turn's last reply (the
+   * preview, by `previewActivityId`). Never fails the turn: the preview shows what is missing.
+   */
+  private async translateLater(context: TurnContext, result: DispatchResult, lang: string, previewActivityId: string | undefined): Promise<void> {
+    const pending = result.translationPending;
+    if (!pending) return;
+    const { app, logger } = this.deps;
+    try {
+      const at = app.clock.now();
+      if (pending.postedAs) {
+        const row = await findConversation(app.db, pending.postedAs.channelId, at, app.newId);
+        if (!row) return;
+        await queuePreviewTranslation(app.db, { updateId: pending.updateId, lang, target: { kind: 'queued', conversation: row.id, messageId: pending.postedAs.messageId } }, at);
+      } else if (previewActivityId) {
+        const { serviceUrl, conversation } = context.activity;
+        await queuePreviewTranslation(app.db, { updateId: pending.updateId, lang, target: { kind: 'reply', serviceUrl, conversationId: conversation.id, activityId: previewActivityId } }, at);
+      }
+    } catch (e) {
+      logger.warn({ err: e, updateId: pending.updateId }, 'could not queue the preview translation');
+    }
   }
 
   /** Handles a card button and returns the card that replaces it; failures become the error's card. */
@@ -187,6 +220,8 @@ export class TeamsBot {
         case CARD_VERBS.cancel:
         case CARD_VERBS.retry: {
           const result = await dispatcher.handleAction({ ...base, actionId: verb, value: updateId, ...(key ? { idempotencyKey: key } : {}) });
+          // The card answered now replaces the one pressed (replyToId); the translation edits it later.
+          await this.translateLater(context, result, actor.lang, context.activity.replyToId);
           return ok(await this.previewCard(updateId, actor.lang, notesOf(result)));
         }
         case CARD_VERBS.edit: {

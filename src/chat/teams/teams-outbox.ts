@@ -19,6 +19,34 @@ export const TEAMS_FLUSH = defineJob({ name: 'teams.flush', version: 1, payload:
 
 const flushKey = (conversationRowId: string) => `teams:${conversationRowId}`;
 
+/**
+ * A preview's machine translation, after the turn that showed it has answered: the worker
+ * translates (translatePublicUpdate, retried with backoff while the translator fails) and edits
+ * the preview where it was shown — a queued post by its handle, or the turn's own reply by its
+ * activity id.
+ */
+export const TEAMS_PREVIEW_TRANSLATION = defineJob({
+  name: 'teams.preview_translation',
+  version: 1,
+  payload: z.object({
+    updateId: z.uuid(),
+    lang: z.string().min(1),
+    target: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('queued'), conversation: z.uuid(), messageId: z.string().min(1) }),
+      z.object({ kind: z.literal('reply'), serviceUrl: z.string().min(1), conversationId: z.string().min(1), activityId: z.string().min(1) }),
+    ]),
+  }),
+  backoff: { baseMs: 2_000, maxMs: 10 * 60_000, maxAttempts: 20 },
+  wake: 'kick',
+});
+export type PreviewTranslation = z.output<typeof TEAMS_PREVIEW_TRANSLATION.payload>;
+
+/** Asks for a preview's translation after the turn; one job per preview shown. */
+export async function queuePreviewTranslation(tx: Executor, payload: PreviewTranslation, at: Date): Promise<void> {
+  const where = payload.target.kind === 'queued' ? payload.target.messageId : payload.target.activityId;
+  await enqueueJob(tx, TEAMS_PREVIEW_TRANSLATION, payload, { key: `teams-preview:${payload.updateId}:${where}`, runAt: at });
+}
+
 /** (Re-)arms the conversation's send job; scheduling a running one makes it run again once done. */
 export async function scheduleFlush(tx: Executor, conversationRowId: string, at: Date): Promise<void> {
   await enqueueJob(tx, TEAMS_FLUSH, { conversation: conversationRowId }, { key: flushKey(conversationRowId), runAt: at });
@@ -79,8 +107,11 @@ export async function queueIncidentHeader(tx: Executor, incidentId: string, at: 
 }
 
 /** A new post in the conversation; its id is the message's handle for later edits. */
-export async function queueMessage(tx: Executor, input: { id: string; conversationRowId: string; activity: Record<string, unknown>; at: Date }): Promise<string> {
-  await tx.insert(t.teamsMessage).values({ id: input.id, conversationId: input.conversationRowId, activity: input.activity, createdAt: input.at, updatedAt: input.at });
+export async function queueMessage(tx: Executor, input: { id: string; conversationRowId: string; activity: Record<string, unknown>; at: Date; once?: boolean }): Promise<string> {
+  // `once`: the id names the post for good (a publishing delivery's); queued again, it is not posted twice.
+  const insert = tx.insert(t.teamsMessage).values({ id: input.id, conversationId: input.conversationRowId, activity: input.activity, createdAt: input.at, updatedAt: input.at });
+  if (input.once) await insert.onConflictDoNothing();
+  else await insert;
   await scheduleFlush(tx, input.conversationRowId, input.at);
   return input.id;
 }

@@ -62,7 +62,16 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
     if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppTenantId and MicrosoftAppPassword (or MicrosoftAppType=UserAssignedMSI): incidents open as threads');
     const connector = new TeamsConnector({ auth, appId: teams.appId ?? '' });
     const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, jobs: runtime.jobs });
-    const bot = new TeamsBot({ app, i18n, logger: log, metrics, graphTeamId: graph?.teamId, incidentsChannel, postmortemLinks: postmortemLinksFor(runtime) });
+    const bot = new TeamsBot({
+      app,
+      i18n,
+      logger: log,
+      metrics,
+      graphTeamId: graph?.teamId,
+      incidentsChannel,
+      postmortemLinks: postmortemLinksFor(runtime),
+      platforms: () => chatPlatformsOf(runtime).all(),
+    });
     const handler = processNodeRequest(adapter, bot.onTurn, log);
     // Publishing, reminders and digests post through this one; it queues and wakes the worker.
     chatPlatformsOf(runtime).register(

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../app/context.ts';
 import { incidentSlug, type IncidentSnapshot } from '../../core/incident.ts';
 import { formatIncidentRef } from '../../core/model.ts';
-import { loadSnapshot } from '../../db/incident-repository.ts';
+import { loadPublicUpdate, loadSnapshot } from '../../db/incident-repository.ts';
 import * as t from '../../db/schema.ts';
 import type { I18n } from '../../i18n.ts';
 import type { Logger } from '../../logger.ts';
@@ -10,12 +10,13 @@ import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelay } from '../../outbox/ba
 import type { JobRunner } from '../../outbox/job-runner.ts';
 import { PROCESS_WORKER_ID } from '../../outbox/liveness.ts';
 import { teamRenderContext } from '../incident-channel.ts';
-import { renderHeader } from '../render.ts';
+import { renderHeader, renderPreview } from '../render.ts';
+import { translatePublicUpdate } from '../../app/translate-public-update.ts';
 import { messageActivity } from './cards.ts';
 import { ConnectorError, type TeamsConnector } from './connector-client.ts';
 import { findConversationRow, locationOf, type TeamsConversation } from './conversation-store.ts';
 import { GraphError, type GraphClient } from './graph-client.ts';
-import { scheduleFlush, TEAMS_FLUSH } from './teams-outbox.ts';
+import { type PreviewTranslation, queueEdit, scheduleFlush, TEAMS_FLUSH, TEAMS_PREVIEW_TRANSLATION } from './teams-outbox.ts';
 
 export interface TeamsWorkerDeps {
   app: AppContext;
@@ -70,6 +71,7 @@ function isTerminal(e: unknown): boolean {
 export function createTeamsWorker(deps: TeamsWorkerDeps): TeamsWorker {
   const { jobs } = deps;
   jobs.register(TEAMS_FLUSH, (payload, job) => flush(deps, payload.conversation, job.attempt));
+  jobs.register(TEAMS_PREVIEW_TRANSLATION, (payload) => translatePreview(deps, payload));
   return {
     start: () => jobs.start(),
     stop: () => jobs.stop(),
@@ -254,4 +256,40 @@ async function sendMessage(deps: TeamsWorkerDeps, row: TeamsConversation, messag
     const error = e instanceof Error ? e.message : String(e);
     await app.db.update(m).set({ failedAt: app.clock.now(), lastError: error }).where(and(eq(m.id, message.id), eq(m.version, message.version)));
   }
+}
+
+/**
+ * The preview's machine translation, off the turn: fills the missing languages, then edits the
+ * preview where the turn showed it, once something was filled. A translator that failed
+ * throws (the job is retried with backoff); the preview meanwhile says what is missing.
+ */
+async function translatePreview(deps: TeamsWorkerDeps, job: PreviewTranslation): Promise<void> {
+  const { app, i18n, connector, jobs } = deps;
+  const filled = await translatePublicUpdate(app, job.updateId);
+  const failed = Object.keys(filled.failures).filter((lang) => filled.missing.includes(lang));
+  if (filled.filled.length > 0) {
+    const [row] = await app.db
+      .select({ incidentId: t.publicUpdate.incidentId, number: t.incident.number })
+      .from(t.publicUpdate)
+      .innerJoin(t.incident, eq(t.incident.id, t.publicUpdate.incidentId))
+      .where(eq(t.publicUpdate.id, job.updateId));
+    const update = row && (await loadPublicUpdate(app.db, row.incidentId, job.updateId));
+    if (row && update) {
+      const rc = teamRenderContext(app, i18n, job.lang);
+      const activity = messageActivity(renderPreview(rc, row, update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }));
+      const target = job.target;
+      if (target.kind === 'queued') {
+        await app.db.transaction((tx) => queueEdit(tx, { id: app.newId(), conversationRowId: target.conversation, messageId: target.messageId, activity, at: app.clock.now() }));
+        jobs.kick();
+      } else {
+        try {
+          await connector.updateActivity(target.serviceUrl, target.conversationId, target.activityId, { ...activity, conversation: { id: target.conversationId } });
+        } catch (e) {
+          if (!isTerminal(e)) throw e;
+          deps.logger.warn({ err: e, updateId: job.updateId }, 'Teams refused the translated preview');
+        }
+      }
+    }
+  }
+  if (failed.length > 0) throw new Error(`translation of ${job.updateId} failed: ${failed.map((lang) => `${lang} ${filled.failures[lang]}`).join(', ')}`);
 }

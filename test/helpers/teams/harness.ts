@@ -7,6 +7,7 @@ import type { Database } from '../../../src/db/client.ts';
 import type { HttpServer } from '../../../src/http.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { buildServer } from '../../../src/main.ts';
+import type { TranslationService } from '../../../src/translate/translation-service.ts';
 import { openRuntime, type Runtime } from '../../../src/runtime.ts';
 import { T0, testI18n } from '../../app/helpers.ts';
 import { ConnectorServer } from './connector-server.ts';
@@ -42,12 +43,12 @@ export interface TeamsHarness {
  */
 export async function openTeamsHarness(
   database: Database,
-  options: { env?: Record<string, string>; part?: TeamsPartOptions; settings?: Partial<AppSettings>; connector?: ConnectorServer } = {},
+  options: { env?: Record<string, string>; part?: TeamsPartOptions; settings?: Partial<AppSettings>; connector?: ConnectorServer; translator?: TranslationService } = {},
 ): Promise<TeamsHarness> {
   const connector = options.connector ?? (await new ConnectorServer().start());
   const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', ...options.env });
   const clock = new ManualClock(T0);
-  const runtime = await openRuntime(config, { database, clock, i18n: testI18n(), settings: options.settings });
+  const runtime = await openRuntime(config, { database, clock, i18n: testI18n(), settings: options.settings, ...(options.translator ? { translator: options.translator } : {}) });
   const teams = teamsPart({ enableWithoutAppId: true, ...options.part });
   let part: ReturnType<typeof teams>;
   const server = await buildServer(runtime, {
