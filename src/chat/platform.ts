@@ -18,6 +18,12 @@ export interface OpenedChannel {
  */
 export interface PostOptions {
   key?: string | undefined;
+  /**
+   * The post is a publishing delivery (`key` is the delivery's idempotency key): a platform that
+   * queues its posts (Teams) resolves only once the message is really sent, and throws when it
+   * was refused for good, so the fan-out summary counts what people got. Others may ignore it.
+   */
+  delivery?: { key: string } | undefined;
 }
 
 /** A text file to share in a channel (the postmortem draft as Markdown, one per language). */

@@ -1,6 +1,6 @@
 import type { Platform } from '../core/model.ts';
 import type { NeutralMessage } from './message.ts';
-import type { ChatPlatform } from './platform.ts';
+import type { ChatPlatform, PostOptions } from './platform.ts';
 
 /**
  * The chat platforms this process can post through, shared on the runtime. The Slack and
@@ -28,8 +28,8 @@ export class ChatPlatforms {
    * Posts in the incidents channel of every platform. Each is tried even when another
    * fails; the first failure is then thrown, so a queued caller retries.
    */
-  async announce(message: NeutralMessage): Promise<void> {
-    const results = await Promise.allSettled(this.all().map((p) => p.announce(message)));
+  async announce(message: NeutralMessage, options?: PostOptions): Promise<void> {
+    const results = await Promise.allSettled(this.all().map((p) => p.announce(message, options)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

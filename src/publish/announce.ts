@@ -1,4 +1,5 @@
 import type { NeutralMessage } from '../chat/message.ts';
+import type { PostOptions } from '../chat/platform.ts';
 import type { I18n } from '../i18n.ts';
 import { bodyFor, componentName, type DeliveryItem, languageName, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
 
@@ -9,9 +10,9 @@ import { bodyFor, componentName, type DeliveryItem, languageName, type PublishCh
  */
 export interface AnnouncementPort {
   /** Posts in the announcement (incidents) channel. */
-  announce(message: NeutralMessage): Promise<void>;
+  announce(message: NeutralMessage, options?: PostOptions): Promise<void>;
   /** Posts in a channel by id (customer-shared channels subscribed as `slack`/`teams`). */
-  post(channelId: string, message: NeutralMessage): Promise<string>;
+  post(channelId: string, message: NeutralMessage, options?: PostOptions): Promise<string>;
 }
 
 /**
@@ -48,7 +49,7 @@ export function renderChatUpdate(update: PublishedUpdate, i18n: I18n, lang: stri
 export function createAnnounceChannel(port: AnnouncementPort, i18n: I18n, lang: string, zone: string): PublishChannel {
   return {
     target: 'announce',
-    deliver: (item: DeliveryItem) => port.announce(renderChatUpdate(item.update, i18n, lang, zone, item.followUp)),
+    deliver: (item: DeliveryItem) => port.announce(renderChatUpdate(item.update, i18n, lang, zone, item.followUp), { delivery: { key: item.idempotencyKey } }),
   };
 }
 
@@ -59,7 +60,7 @@ export function createChatChannel(port: AnnouncementPort, i18n: I18n): PublishCh
     async deliver(item: DeliveryItem) {
       const r = item.recipient;
       if (!r) throw new TerminalDeliveryError('chat delivery without a subscriber');
-      await port.post(r.address, renderChatUpdate(item.update, i18n, i18n.pick(r.lang), r.timeZone, item.followUp));
+      await port.post(r.address, renderChatUpdate(item.update, i18n, i18n.pick(r.lang), r.timeZone, item.followUp), { delivery: { key: item.idempotencyKey } });
     },
   };
 }

@@ -52,7 +52,7 @@ export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPo
  */
 export function createRegistryChannels(platforms: ChatPlatforms, runtime: Runtime): { announce: PublishChannel; chat: PublishChannel } {
   const { config, i18n } = runtime;
-  const announce = createAnnounceChannel({ announce: (m) => platforms.announce(m), post: () => Promise.reject(new Error('announce only')) }, i18n, config.locales[0]!, config.teamTimeZone);
+  const announce = createAnnounceChannel({ announce: (m, o) => platforms.announce(m, o), post: () => Promise.reject(new Error('announce only')) }, i18n, config.locales[0]!, config.teamTimeZone);
   const chat: PublishChannel = {
     target: 'chat',
     async deliver(item) {

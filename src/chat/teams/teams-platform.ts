@@ -4,7 +4,11 @@ import type { Db, Tx } from '../../db/client.ts';
 import { findIncidentIdByNumber } from '../../db/incident-repository.ts';
 import type { Logger } from '../../logger.ts';
 import type { NeutralMessage } from '../message.ts';
-import type { ChatPlatform, OpenedChannel } from '../platform.ts';
+import type { ChatPlatform, OpenedChannel, PostOptions } from '../platform.ts';
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import * as t from '../../db/schema.ts';
+import { TerminalDeliveryError } from '../../publish/channel.ts';
 import { messageActivity } from './cards.ts';
 import { type ConversationParts, findConversation, findIncidentConversation, locationOf, partsOf, type TeamsConversation } from './conversation-store.ts';
 import { queueEdit, queueIncidentConversation, queueIncidentHeader, queueMessage } from './teams-outbox.ts';
@@ -22,6 +26,33 @@ export interface TeamsPlatformDeps {
   origin?: ConversationParts | undefined;
   /** Told after something was queued (the worker's kick). A turn's platform has none: the part kicks once the turn is answered. */
   onQueued?: (() => void) | undefined;
+  /** How long a publishing delivery waits for its queued post to be sent before it is retried later. */
+  deliveryWaitMs?: number | undefined;
+}
+
+const DELIVERY_WAIT_MS = 30_000;
+
+/** A stable uuid for a key (the first 16 bytes of its SHA-256, shaped as a version-8 uuid). */
+function idOfKey(key: string): string {
+  const h = createHash('sha256').update(key).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Resolves once the queued message was sent; throws TerminalDeliveryError once Teams refused it for good, a plain (retryable) error after `waitMs`. */
+async function waitUntilSent(db: Db, id: string, waitMs: number): Promise<void> {
+  const m = t.teamsMessage;
+  const until = Date.now() + waitMs;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
+    const [row] = await db.select({ version: m.version, sentVersion: m.sentVersion, failedAt: m.failedAt, lastError: m.lastError }).from(m).where(eq(m.id, id));
+    if (!row) throw new TerminalDeliveryError('the queued Teams message is gone');
+    if (row.failedAt) throw new TerminalDeliveryError(`Teams refused the message: ${row.lastError ?? 'unknown error'}`);
+    if (row.sentVersion >= row.version) return;
+    if (Date.now() >= until) throw new Error(`the Teams message was not sent within ${Math.round(waitMs / 1000)} s (queued; it is sent when Teams answers)`);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
 }
 
 /**
@@ -58,9 +89,24 @@ export class TeamsPlatform implements ChatPlatform {
     return { channelId: locationOf(row), ...(row.teamId ? { teamId: row.teamId } : {}) };
   }
 
-  async post(channelId: string, message: NeutralMessage): Promise<string> {
+  async post(channelId: string, message: NeutralMessage, options: PostOptions = {}): Promise<string> {
     const row = await this.conversation(channelId);
-    return this.queue((tx) => queueMessage(tx, { id: this.deps.newId(), conversationRowId: row.id, activity: messageActivity(message), at: this.deps.clock.now() }));
+    return this.queueOrDeliver(row.id, message, options);
+  }
+
+  /**
+   * Queues a post. A publishing delivery's post is named by the delivery (a retried delivery
+   * finds it instead of posting twice) and awaited: the delivery counts only once Teams has the
+   * message, and a message Teams refused for good fails it for good (the fan-out summary lists it).
+   */
+  private async queueOrDeliver(conversationRowId: string, message: NeutralMessage, options: PostOptions): Promise<string> {
+    const at = this.deps.clock.now();
+    const activity = messageActivity(message);
+    if (!options.delivery) return this.queue((tx) => queueMessage(tx, { id: this.deps.newId(), conversationRowId, activity, at }));
+    const id = idOfKey(`teams:delivery:${options.delivery.key}:${conversationRowId}`);
+    await this.queue((tx) => queueMessage(tx, { id, conversationRowId, activity, at, once: true }));
+    await waitUntilSent(this.deps.db, id, this.deps.deliveryWaitMs ?? DELIVERY_WAIT_MS);
+    return id;
   }
 
   async update(channelId: string, messageId: string, message: NeutralMessage): Promise<void> {
@@ -87,13 +133,13 @@ export class TeamsPlatform implements ChatPlatform {
     return this.post(channelId, message);
   }
 
-  async announce(message: NeutralMessage): Promise<void> {
+  async announce(message: NeutralMessage, options: PostOptions = {}): Promise<void> {
     const { row } = await this.incidentsChannel();
     if (!row) {
       if (this.deps.incidentsChannel) this.deps.logger.debug({ channel: this.deps.incidentsChannel }, 'incidents channel not seen yet: announcement skipped');
       return;
     }
-    await this.queue((tx) => queueMessage(tx, { id: this.deps.newId(), conversationRowId: row.id, activity: messageActivity(message), at: this.deps.clock.now() }));
+    await this.queueOrDeliver(row.id, message, options);
   }
 
   private async queue<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
