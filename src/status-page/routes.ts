@@ -174,16 +174,18 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
    * Headers are built once per render, language negotiation and encoding (a render is
    * replaced, never changed, so they are kept with it).
    */
-  const headerSets = new WeakMap<Rendered, Map<string, Record<string, string>>>();
+  const headerSets = new WeakMap<Rendered, { headers: Record<string, string>; flat: string[] }[]>();
+  const ENCODING_INDEX: Record<Encoding, number> = { identity: 0, gzip: 1, br: 2 };
   function answer(rendered: Rendered, doc: CachedDocument, lang: string, negotiated: boolean, encoding: Encoding, inm: string | undefined, ims: string | undefined) {
-    const setKey = `${lang}|${negotiated ? 1 : 0}|${encoding}`;
+    // A render is under one language: negotiation and encoding are all that vary its headers.
+    const index = ENCODING_INDEX[encoding] + (negotiated ? 3 : 0);
     let sets = headerSets.get(rendered);
-    if (!sets) headerSets.set(rendered, (sets = new Map()));
-    let headers = sets.get(setKey);
-    if (!headers) {
+    if (!sets) headerSets.set(rendered, (sets = []));
+    let set = sets[index];
+    if (!set) {
       // A strong ETag per representation (RFC 9110 §8.8.3): the compressed bytes differ.
       const etag = encoding === 'identity' ? rendered.etag : `${rendered.etag.slice(0, -1)}-${encoding}"`;
-      headers = {
+      const headers: Record<string, string> = {
         'Content-Type': rendered.contentType,
         'Content-Length': String(rendered.encoded[encoding].length),
         ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }),
@@ -195,8 +197,10 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
         'Last-Modified': rendered.lastModified.toUTCString(),
         ...(doc.cors ? CORS_HEADERS : {}),
       };
-      sets.set(setKey, headers);
+      // The fast path hands Node a flat [name, value, …] list: no object walk per response.
+      sets[index] = set = { headers, flat: Object.entries(headers).flat() };
     }
+    const headers = set.headers;
     if (inm !== undefined || ims !== undefined) {
       const base = rendered.etag.slice(1, -1);
       const notModified = inm
@@ -204,10 +208,10 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
         : ims !== undefined && Math.floor(rendered.lastModified.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000);
       if (notModified) {
         const { 'Content-Length': _length, 'Content-Type': _type, 'Content-Encoding': _encoding, ...rest } = headers;
-        return { status: 304 as const, headers: rest, body: null };
+        return { status: 304 as const, headers: rest, flat: undefined, body: null };
       }
     }
-    return { status: 200 as const, headers, body: rendered.encoded[encoding] };
+    return { status: 200 as const, headers, flat: set.flat, body: rendered.encoded[encoding] };
   }
 
   async function serve(c: Context<AppEnv>, doc: CachedDocument): Promise<Response> {
@@ -256,7 +260,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
     const rendered = cache.peek(`${doc.name}|${lang}`);
     if (!rendered) return false;
     const out = answer(rendered, doc, lang, negotiated, encodingFor(req.headers['accept-encoding']), req.headers['if-none-match'], req.headers['if-modified-since']);
-    res.writeHead(out.status, out.headers);
+    res.writeHead(out.status, out.flat ?? out.headers);
     res.end(method === 'HEAD' || out.body === null ? undefined : out.body);
     return true;
   }

@@ -281,7 +281,8 @@ describeBrowser("Atlassian's status widget on another origin", () => {
       tab.on('console', (m) => m.type() === 'error' && failures.push(m.text()));
       await tab.goto(`http://localhost:${(other.address() as AddressInfo).port}/`);
       // The widget fetches `<src origin>/api/v2/summary.json` cross-origin and renders its description.
-      const shown = () => tab.evaluate(() => [...document.querySelectorAll('statuspage-widget')].map((w) => w.shadowRoot?.textContent?.replace(/\s+/g, ' ').trim() ?? ''));
+      type Host = { shadowRoot: { textContent: string | null } | null };
+      const shown = () => tab.locator('statuspage-widget').evaluateAll((els: Host[]) => els.map((w) => w.shadowRoot?.textContent?.replace(/\s+/g, ' ').trim() ?? ''));
       await expect.poll(shown, { timeout: 10_000 }).toEqual([expect.stringContaining('Partial System Outage'), expect.stringContaining('Partial System Outage')]);
       expect(failures).toEqual([]);
     } finally {
