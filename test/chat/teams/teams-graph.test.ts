@@ -106,6 +106,27 @@ describeDb('Teams: incident channels through Microsoft Graph', () => {
     expect(place).toMatchObject({ purpose: 'incident', ownsChannel: false, channelId: origin.channelData?.channel?.id });
   });
 
+  it("Graph's Retry-After holds the channel creation until it has passed", async () => {
+    const channelsBefore = graph.channelRequests.length;
+    graph.throttleNext(429, '120');
+    expect((await say('declare Throttled by Graph --sev 3')).status).toBe(200);
+    await h.settle();
+    expect(graph.channelRequests.length).toBe(channelsBefore + 1);
+    const [incident] = await database.db.select().from(t.incident).where(eq(t.incident.title, 'Throttled by Graph'));
+    const [place] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.incidentId, incident!.id));
+    expect(place!.state).toBe('opening');
+    expect(place!.retryAt!.getTime() - h.clock.now().getTime()).toBeGreaterThanOrEqual(120_000);
+    // Not before Graph said: a minute later nothing is asked again.
+    h.clock.advance(60_000);
+    await h.settle();
+    expect(graph.channelRequests.length).toBe(channelsBefore + 1);
+    h.clock.advance(61_000);
+    await h.settle();
+    expect(graph.channelRequests.slice(channelsBefore).map((r) => r.body.displayName)).toEqual(['inc-4-throttled-by-graph', 'inc-4-throttled-by-graph']);
+    const [opened] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.id, place!.id));
+    expect(opened!.state).toBe('open');
+  });
+
   it('every connector call matched the Connector API', () => {
     expect(h.connector.problems).toEqual([]);
   });

@@ -29,6 +29,8 @@ export class GraphServer {
   readonly channelRequests: { teamId: string; authorization: string | undefined; body: Record<string, unknown> }[] = [];
   readonly channels = new Map<string, string>();
   readonly token = `graph-token-${Math.random().toString(36).slice(2)}`;
+  /** Answers queued for the next channel creations (429/503 with Retry-After, as Graph throttles). */
+  private readonly throttles: { status: number; retryAfter: string }[] = [];
   private readonly server: Server;
   private readonly cert: { key: string; cert: string };
   url = '';
@@ -60,6 +62,11 @@ export class GraphServer {
           const teamId = decodeURIComponent(channels[1]!);
           this.channelRequests.push({ teamId, authorization: req.headers.authorization, body });
           if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } });
+          const throttle = this.throttles.shift();
+          if (throttle) {
+            res.writeHead(throttle.status, { 'Content-Type': 'application/json', 'Retry-After': throttle.retryAfter });
+            return res.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'Too many requests, retry later.' } }));
+          }
           const name = String(body.displayName ?? '');
           if ([...this.channels.values()].includes(name)) {
             return send(400, { error: { code: 'NameAlreadyExists', message: 'Channel name already existed, please use other name.' } });
@@ -71,6 +78,11 @@ export class GraphServer {
         send(404, { error: { code: 'NotFound', message: `${req.method} ${path}` } });
       });
     });
+  }
+
+  /** The next channel creation is refused with `status` and `Retry-After: retryAfter`. */
+  throttleNext(status: number, retryAfter: string): void {
+    this.throttles.push({ status, retryAfter });
   }
 
   /** An HTTPS agent that trusts this server's certificate (and nothing else). */
