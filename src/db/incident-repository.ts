@@ -5,7 +5,12 @@ import type { Executor } from './client.ts';
 import * as t from './schema.ts';
 
 /** Reads one incident with everything the core needs; undefined when it does not exist. */
-export async function loadSnapshot(db: Executor, incidentId: string): Promise<IncidentSnapshot | undefined> {
+/**
+ * The whole incident. `entries: false` leaves the timeline out (`entries` is then empty): a
+ * header card shows status, components, roles, actions and public updates, never the timeline,
+ * which grows with every note.
+ */
+export async function loadSnapshot(db: Executor, incidentId: string, options: { entries?: boolean } = {}): Promise<IncidentSnapshot | undefined> {
   const [head, components, entries, actions, updates] = await Promise.all([
     loadIncidentHead(db, incidentId),
     db
@@ -20,11 +25,13 @@ export async function loadSnapshot(db: Executor, incidentId: string): Promise<In
       .innerJoin(t.component, eq(t.component.id, t.incidentComponent.componentId))
       .where(eq(t.incidentComponent.incidentId, incidentId))
       .orderBy(asc(t.component.position), asc(t.component.id)),
-    db
-      .select()
-      .from(t.timelineEntry)
-      .where(eq(t.timelineEntry.incidentId, incidentId))
-      .orderBy(asc(t.timelineEntry.occurredAt), asc(t.timelineEntry.seq)),
+    options.entries === false
+      ? Promise.resolve([] as (typeof t.timelineEntry.$inferSelect)[])
+      : db
+          .select()
+          .from(t.timelineEntry)
+          .where(eq(t.timelineEntry.incidentId, incidentId))
+          .orderBy(asc(t.timelineEntry.occurredAt), asc(t.timelineEntry.seq)),
     db.select().from(t.actionItem).where(eq(t.actionItem.incidentId, incidentId)).orderBy(asc(t.actionItem.createdAt)),
     loadPublicUpdates(db, incidentId),
   ]);

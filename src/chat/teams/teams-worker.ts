@@ -172,7 +172,7 @@ async function fail(deps: TeamsWorkerDeps, row: TeamsConversation, error: unknow
 async function openConversation(deps: TeamsWorkerDeps, row: TeamsConversation): Promise<TeamsConversation | undefined> {
   const { app, i18n, graph, connector } = deps;
   const c = t.teamsConversation;
-  const incident = row.incidentId ? await loadSnapshot(app.db, row.incidentId) : undefined;
+  const incident = row.incidentId ? await loadSnapshot(app.db, row.incidentId, { entries: false }) : undefined;
   if (!incident) return fail(deps, row, 'the incident no longer exists');
   try {
     let channelId = row.channelId;
@@ -220,7 +220,8 @@ async function sendHeader(deps: TeamsWorkerDeps, row: TeamsConversation): Promis
   const { app, connector, logger } = deps;
   const c = t.teamsConversation;
   const version = row.headerVersion;
-  const incident = await loadSnapshot(app.db, row.incidentId!);
+  // The header never shows the timeline: it is left out (it grows with every note).
+  const incident = await loadSnapshot(app.db, row.incidentId!, { entries: false });
   let headerActivityId = row.headerActivityId;
   if (incident) {
     const activity = fromBot(row, headerActivity(deps, incident));
