@@ -48,7 +48,8 @@ export interface TeamsConnectorOptions {
  * create a conversation (a new thread), send to a conversation, update an activity. The SDK's
  * ConnectorClient retries 429 and 5xx inside the call (waiting out `Retry-After` in process);
  * here every failure comes back at once, classified, and the durable job queue retries it.
- * Tokens still come from botframework-connector (the configured cloud, app type and tenant).
+ * Tokens come from the Bot Framework authentication's credentials factory: per `MicrosoftAppType`
+ * from `bot-credentials.ts` (client secret or managed identity), or a test's.
  */
 export class TeamsConnector {
   private credentials: Promise<SigningCredentials> | undefined;
