@@ -1,8 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Visibility } from '../core/model.ts';
 import type { Runtime } from '../runtime.ts';
-import { type LinkCheck, TIMELINE_LINK_TTL_MS, timelineLinkKey } from './timeline-link.ts';
+import { createSignedIncidentLinks, type LinkCheck, TIMELINE_LINK_TTL_MS, timelineLinkKey } from './timeline-link.ts';
 
 /** How long a link opens the postmortem: as a timeline link, 7 days for a public incident, 24 h for a private one. */
 export const POSTMORTEM_LINK_TTL_MS: Record<Visibility, number> = TIMELINE_LINK_TTL_MS;
@@ -26,24 +25,7 @@ export interface PostmortemLinks {
  * postmortem nor the other way round.
  */
 export function createPostmortemLinks(deps: { key: Buffer; publicUrl: string; now: () => Date }): PostmortemLinks {
-  const sign = (number: number, exp: number) =>
-    createHmac('sha256', deps.key).update(`postmortem\n${number}\n${exp}`).digest('base64url');
-  return {
-    url(incident, lang) {
-      const exp = Math.floor((deps.now().getTime() + POSTMORTEM_LINK_TTL_MS[incident.visibility]) / 1000);
-      const query = new URLSearchParams({ lang, exp: String(exp), sig: sign(incident.number, exp) });
-      return `${deps.publicUrl}${postmortemPath(incident.number)}?${query}`;
-    },
-    check(number, exp, sig) {
-      if (!exp || !sig || !/^\d{1,12}$/.test(exp)) return { ok: false, reason: 'invalid' };
-      const given = Buffer.from(sig);
-      const expected = Buffer.from(sign(number, Number(exp)));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
-      // Checked after the signature, so a forged link learns nothing about expiry.
-      const expires = new Date(Number(exp) * 1000);
-      return expires.getTime() > deps.now().getTime() ? { ok: true, expires } : { ok: false, reason: 'expired', expires };
-    },
-  };
+  return createSignedIncidentLinks({ ...deps, purpose: 'postmortem', path: (number) => postmortemPath(number), ttlMs: POSTMORTEM_LINK_TTL_MS });
 }
 
 /** The runtime's postmortem links: its settings' key, PUBLIC_URL and clock; undefined without a secret to sign with. */

@@ -45,13 +45,28 @@ export function timelineLinkKey(secrets: { slackSigningSecret?: string | undefin
 
 /** Links signed with `key` (see {@link timelineLinkKey}), pointing at `publicUrl`. */
 export function createTimelineLinks(deps: { key: Buffer; publicUrl: string; now: () => Date }): TimelineLinks {
+  return createSignedIncidentLinks({ ...deps, purpose: 'timeline', path: (number) => timelinePath(number), ttlMs: TIMELINE_LINK_TTL_MS });
+}
+
+/**
+ * Signed, expiring links to one kind of incident page. The signed message names its
+ * `purpose` (`<purpose>\n<n>\n<exp>`), so a link to one kind of page never opens another.
+ */
+export function createSignedIncidentLinks(deps: {
+  key: Buffer;
+  publicUrl: string;
+  now: () => Date;
+  purpose: string;
+  path: (number: number) => string;
+  ttlMs: Record<Visibility, number>;
+}): TimelineLinks {
   const sign = (number: number, exp: number) =>
-    createHmac('sha256', deps.key).update(`timeline\n${number}\n${exp}`).digest('base64url');
+    createHmac('sha256', deps.key).update(`${deps.purpose}\n${number}\n${exp}`).digest('base64url');
   return {
     url(incident, lang) {
-      const exp = Math.floor((deps.now().getTime() + TIMELINE_LINK_TTL_MS[incident.visibility]) / 1000);
+      const exp = Math.floor((deps.now().getTime() + deps.ttlMs[incident.visibility]) / 1000);
       const query = new URLSearchParams({ lang, exp: String(exp), sig: sign(incident.number, exp) });
-      return `${deps.publicUrl}${timelinePath(incident.number)}?${query}`;
+      return `${deps.publicUrl}${deps.path(incident.number)}?${query}`;
     },
     check(number, exp, sig) {
       if (!exp || !sig || !/^\d{1,12}$/.test(exp)) return { ok: false, reason: 'invalid' };
