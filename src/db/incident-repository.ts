@@ -110,29 +110,11 @@ export async function loadPublicUpdates(db: Executor, incidentId: string): Promi
     .from(t.publicUpdateTranslation)
     .where(inArray(t.publicUpdateTranslation.updateId, updates.map((u) => u.id)))
     .orderBy(asc(t.publicUpdateTranslation.lang));
-  return updates.map((u) => ({
-    id: u.id,
-    status: u.status as Status,
-    body: u.body,
-    sourceLang: u.sourceLang,
-    state: u.state as PublicUpdateView['state'],
-    authorId: u.authorId,
-    createdAt: u.createdAt,
-    publishedAt: u.publishedAt,
-    translations: translations
-      .filter((tr) => tr.updateId === u.id)
-      .map((tr) => ({ lang: tr.lang, body: tr.body, origin: tr.origin as TranslationOrigin })),
-  }));
+  return updates.map((u) => publicUpdateView(u, translations.filter((tr) => tr.updateId === u.id)));
 }
 
-/** One public update of the incident with its translations (a preview re-rendered without the whole incident). */
-export async function loadPublicUpdate(db: Executor, incidentId: string, updateId: string): Promise<PublicUpdateView | undefined> {
-  const [u] = await db
-    .select()
-    .from(t.publicUpdate)
-    .where(and(eq(t.publicUpdate.id, updateId), eq(t.publicUpdate.incidentId, incidentId)));
-  if (!u) return undefined;
-  const translations = await db.select().from(t.publicUpdateTranslation).where(eq(t.publicUpdateTranslation.updateId, u.id)).orderBy(asc(t.publicUpdateTranslation.lang));
+/** A public update row and its translation rows as the core reads them. */
+function publicUpdateView(u: typeof t.publicUpdate.$inferSelect, translations: (typeof t.publicUpdateTranslation.$inferSelect)[]): PublicUpdateView {
   return {
     id: u.id,
     status: u.status as Status,
@@ -144,6 +126,17 @@ export async function loadPublicUpdate(db: Executor, incidentId: string, updateI
     publishedAt: u.publishedAt,
     translations: translations.map((tr) => ({ lang: tr.lang, body: tr.body, origin: tr.origin as TranslationOrigin })),
   };
+}
+
+/** One public update of the incident with its translations (a preview re-rendered without the whole incident). */
+export async function loadPublicUpdate(db: Executor, incidentId: string, updateId: string): Promise<PublicUpdateView | undefined> {
+  const [u] = await db
+    .select()
+    .from(t.publicUpdate)
+    .where(and(eq(t.publicUpdate.id, updateId), eq(t.publicUpdate.incidentId, incidentId)));
+  if (!u) return undefined;
+  const translations = await db.select().from(t.publicUpdateTranslation).where(eq(t.publicUpdateTranslation.updateId, u.id)).orderBy(asc(t.publicUpdateTranslation.lang));
+  return publicUpdateView(u, translations);
 }
 
 export async function findIncidentIdByNumber(db: Executor, number: number): Promise<string | undefined> {
