@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { type PostmortemLinks, postmortemPath } from '../chat/postmortem-link.ts';
@@ -6,7 +5,7 @@ import type { Db } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import type { App, AppEnv } from '../http.ts';
 import type { I18n } from '../i18n.ts';
-import { acceptedLanguages } from '../status-page/routes.ts';
+import { isAdminRequest, pageLanguage } from './page-access.ts';
 import { MERMAID_SCRIPT_PATH, mermaidScript, renderPostmortemHtml, renderPostmortemMessage } from './postmortem-page.ts';
 
 export interface PostmortemRouteDeps {
@@ -32,11 +31,6 @@ const PAGE_HEADERS = {
     "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * The postmortem drafts over HTTP:
@@ -51,19 +45,8 @@ function sameSecret(given: string, expected: string): boolean {
  */
 export function registerPostmortemRoute(app: App, deps: PostmortemRouteDeps): void {
   const zone = deps.teamTimeZone ?? 'UTC';
-  const langOf = (c: Context<AppEnv>): string => {
-    const asked = c.req.query('lang');
-    if (asked && deps.languages.includes(asked)) return asked;
-    for (const tag of acceptedLanguages(c.req.header('accept-language'))) {
-      const found = deps.languages.find((l) => l.toLowerCase() === tag) ?? deps.languages.find((l) => l.toLowerCase() === tag.split('-')[0]);
-      if (found) return found;
-    }
-    return deps.languages[0]!;
-  };
-  const isAdmin = (c: Context<AppEnv>): boolean => {
-    const token = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
-    return Boolean(deps.adminToken && token && sameSecret(token, deps.adminToken));
-  };
+  const langOf = (c: Context<AppEnv>): string => pageLanguage(c, deps.languages);
+  const isAdmin = (c: Context<AppEnv>): boolean => isAdminRequest(c, deps.adminToken);
   const findDraft = async (number: number, lang: string) => {
     const [incident] = await deps.db.select({ id: t.incident.id, visibility: t.incident.visibility }).from(t.incident).where(eq(t.incident.number, number));
     if (!incident) return { incident: undefined, draft: undefined };

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import type { TimelineLinks } from '../chat/timeline-link.ts';
 import { timelinePath } from '../chat/timeline-link.ts';
@@ -7,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import { findIncidentIdByNumber, loadSnapshot } from '../db/incident-repository.ts';
 import type { App, AppEnv } from '../http.ts';
 import type { I18n } from '../i18n.ts';
-import { acceptedLanguages } from '../status-page/routes.ts';
+import { isAdminRequest, pageLanguage } from './page-access.ts';
 import { renderTimelineHtml, renderTimelineMarkdown, renderTimelineMessage } from './timeline-page.ts';
 
 export interface TimelineRouteDeps {
@@ -35,11 +34,6 @@ const PRIVATE_HEADERS = {
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * `GET /incidents/:number/timeline` (HTML) and `…/timeline.md` (Markdown): one incident's
@@ -49,15 +43,7 @@ function sameSecret(given: string, expected: string): boolean {
  * Language: `?lang=`, else Accept-Language, else the team's.
  */
 export function registerTimelineRoute(app: App, deps: TimelineRouteDeps): void {
-  const langOf = (c: Context<AppEnv>): string => {
-    const asked = c.req.query('lang');
-    if (asked && deps.languages.includes(asked)) return asked;
-    for (const tag of acceptedLanguages(c.req.header('accept-language'))) {
-      const found = deps.languages.find((l) => l.toLowerCase() === tag) ?? deps.languages.find((l) => l.toLowerCase() === tag.split('-')[0]);
-      if (found) return found;
-    }
-    return deps.languages[0]!;
-  };
+  const langOf = (c: Context<AppEnv>): string => pageLanguage(c, deps.languages);
 
   const handler = (format: Format) => async (c: Context<AppEnv>) => {
     const lang = langOf(c);
@@ -72,8 +58,7 @@ export function registerTimelineRoute(app: App, deps: TimelineRouteDeps): void {
         : c.text(`${message}\n`, status, headers);
     };
 
-    const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
-    const admin = Boolean(deps.adminToken && bearer && sameSecret(bearer, deps.adminToken));
+    const admin = isAdminRequest(c, deps.adminToken);
     let expires: Date | undefined;
     if (!admin) {
       const check = number !== undefined && deps.links ? deps.links.check(number, c.req.query('exp'), c.req.query('sig')) : ({ ok: false, reason: 'invalid' } as const);
