@@ -32,18 +32,38 @@ export interface InboxItem extends InboxRequest {
  * Stores a request in one INSERT; resolves once it is durable. A redelivery (same key)
  * stores nothing and says so. Throws when the database cannot take it: the caller must
  * then tell the platform's user that nothing was recorded.
+ *
+ * With a `deadline`, an INSERT that reaches the database after it (it waited for a
+ * connection while the database was away) stores nothing and throws {@link TooLateError}:
+ * a caller that gave up waiting at the deadline and told the user "not recorded" is never
+ * contradicted by a row that lands afterwards and gets processed.
  */
-export async function receive(db: Db, request: InboxRequest, at: Date): Promise<{ id: string; duplicate: boolean }> {
+export async function receive(db: Db, request: InboxRequest, at: Date, deadline?: Date): Promise<{ id: string; duplicate: boolean }> {
   const id = randomUUID();
   // Plain JSON (Bolt hands over objects without a prototype), storable in jsonb: NUL and lone
   // surrogates, which PostgreSQL refuses, become U+FFFD — kept, not refused (see `storable`).
   const payload = storable(JSON.parse(JSON.stringify(request.payload)) as Record<string, unknown>);
-  const inserted = await db
-    .insert(t.inbox)
-    .values({ id, ...storable({ ...request, payload }), state: 'pending', receivedAt: at })
-    .onConflictDoNothing({ target: t.inbox.deliveryKey })
-    .returning({ id: t.inbox.id });
-  return inserted.length > 0 ? { id, duplicate: false } : { id: '', duplicate: true };
+  const r = storable({ ...request, payload });
+  const inserted = rowsOf<{ id: string }>(
+    await db.execute(sql`
+      insert into inbox (id, platform, kind, delivery_key, lane, payload, state, attempts, received_at)
+      select ${id}::uuid, ${r.platform}, ${r.kind}, ${r.deliveryKey}, ${r.lane}, ${JSON.stringify(r.payload)}::jsonb, 'pending', 0, ${at.toISOString()}::timestamptz
+      where ${deadline ? sql`clock_timestamp() < ${deadline.toISOString()}::timestamptz` : sql`true`}
+      on conflict (delivery_key) do nothing
+      returning id`),
+  );
+  if (inserted.length > 0) return { id, duplicate: false };
+  const [existing] = await db.select({ id: t.inbox.id }).from(t.inbox).where(eq(t.inbox.deliveryKey, r.deliveryKey));
+  if (existing) return { id: existing.id, duplicate: true };
+  throw new TooLateError(r.deliveryKey);
+}
+
+/** The database took a request only after its deadline, and so did not store it. */
+export class TooLateError extends Error {
+  constructor(deliveryKey: string) {
+    super(`request ${deliveryKey} reached the database after its deadline; not stored`);
+    this.name = 'TooLateError';
+  }
 }
 
 export type InboxHandler = (item: InboxItem) => Promise<void>;

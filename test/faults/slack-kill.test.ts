@@ -125,9 +125,12 @@ describe(`Slack commands acknowledged, then the process killed [${faultServerLab
     fake.hold({ methods: ['chat.postMessage'], after: 5 });
     const statuses = await sendCommands(first.baseUrl, incident.number, 'side', SIDE);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
-    await waitFor(async () => ((await notes(incident.id, 'side')).total === SIDE ? true : undefined), 30_000, () => 'every note recorded');
+    // Five results get out; the requests processed after them hang in Slack with their notes
+    // recorded (as many as the inbox processes at once), the rest wait in the inbox.
     await waitFor(() => (postsIn() - baseline >= 5 ? true : undefined), 30_000, () => 'five results posted');
+    await waitFor(async () => ((await notes(incident.id, 'side')).total > 5 ? true : undefined), 30_000, () => 'notes recorded behind the held posts');
     await new Promise((resolve) => setTimeout(resolve, 500));
+    const recordedAtKill = (await notes(incident.id, 'side')).total;
     await first.kill('SIGKILL');
     fake.release();
 
@@ -138,7 +141,7 @@ describe(`Slack commands acknowledged, then the process killed [${faultServerLab
     expect(postsIn() - baseline).toBe(SIDE);
     expect(await notes(incident.id, 'side')).toEqual({ total: SIDE, distinct: SIDE });
     const sent = await db.db.select({ n: sql<number>`count(*)::int` }).from(t.sentMessage).where(like(t.sentMessage.key, 'slack:%:result'));
-    console.log(`slack-side: killed with ${SIDE - 5} result posts held in Slack; after the restart ${postsIn() - baseline} results in the incident channel (one per command), ${sent[0]!.n} keyed posts recorded`);
+    console.log(`slack-side: killed with 5 results posted, ${recordedAtKill} notes recorded and their posts held in Slack; after the restart ${postsIn() - baseline} results in the incident channel (one per command), ${sent[0]!.n} keyed posts recorded`);
     await second.kill('SIGTERM');
   });
 
