@@ -283,7 +283,8 @@ export class Dispatcher {
       }
     }
     // The whole incident only for a header rendered here; a platform that renders its own needs the preview's update alone.
-    const snapshot = this.deps.headerQueuedWithWrite ? undefined : await loadSnapshot(app.db, incidentId);
+    // Without its timeline: neither the header nor the preview shows it, and it grows with every note.
+    const snapshot = this.deps.headerQueuedWithWrite ? undefined : await loadSnapshot(app.db, incidentId, { entries: false });
     const incident = this.deps.headerQueuedWithWrite ? await loadIncidentNumber(app.db, incidentId) : snapshot;
     if (!incident) return { replies: [{ visibility: 'ephemeral', message }] };
     const preview = !previewUpdateId ? undefined : snapshot ? snapshot.publicUpdates.find((u) => u.id === previewUpdateId) : await loadPublicUpdate(app.db, incidentId, previewUpdateId);
