@@ -14,7 +14,8 @@ import {
 } from '../core/maintenance.ts';
 import { rowsOf, type Tx } from '../db/client.ts';
 import * as t from '../db/schema.ts';
-import { cancelJobByKey, defineJob, enqueueJob } from '../outbox/job-runner.ts';
+import { defineJob, enqueueJob } from '../outbox/job-runner.ts';
+import { cancelJob } from '../outbox/jobs.ts';
 import { type CommandMeta, type CommandResult, runWrite } from './command-runner.ts';
 import { ensureComponents } from './components.ts';
 import type { AppContext } from './context.ts';
@@ -210,7 +211,7 @@ async function armTimers(tx: Tx, ctx: AppContext, m: MaintenanceRow, now: Date):
   for (const { edge, at } of edges) {
     const key = maintenanceJobKey(m.id, edge);
     if (at) await enqueueJob(tx, MAINTENANCE_JOB, { maintenanceId: m.id, edge }, { key, runAt: at < now ? now : at });
-    else await cancelJobByKey(tx, key);
+    else await cancelJob(tx, key);
   }
 }
 

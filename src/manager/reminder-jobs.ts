@@ -10,7 +10,8 @@ import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { z } from 'zod';
-import { cancelJobByKey, defineJob, enqueueJob } from '../outbox/job-runner.ts';
+import { defineJob, enqueueJob } from '../outbox/job-runner.ts';
+import { cancelJob } from '../outbox/jobs.ts';
 import { type DueReminder, nextReminder, type ReminderState } from './reminders.ts';
 
 /** The durable timer of an incident's next reminder. */
@@ -28,7 +29,7 @@ export async function readReminderState(db: Executor, incidentId: string): Promi
 export async function armReminder(tx: Executor, incident: IncidentSnapshot, state: ReminderState, defaults: { updateReminderMinutes: number }): Promise<DueReminder | undefined> {
   const due = nextReminder(incident, state, defaults);
   if (due) await enqueueJob(tx, REMINDER_JOB, { incidentId: incident.id }, { key: reminderJobKey(incident.id), runAt: due.at });
-  else await cancelJobByKey(tx, reminderJobKey(incident.id));
+  else await cancelJob(tx, reminderJobKey(incident.id));
   return due;
 }
 

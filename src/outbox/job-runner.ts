@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { createPollLoop } from './loop.ts';
 import { listenForWork } from './wakeup.ts';
-import { cancelJob, createJobWorker, type Job, type JobHandler, type JobWorker, scheduleJob, TerminalJobError } from './jobs.ts';
+import { createJobWorker, type Job, type JobHandler, type JobWorker, scheduleJob, TerminalJobError } from './jobs.ts';
 
 /**
  * A kind of durable job: its name in the queue, the schema of its payload and that schema's
@@ -40,11 +40,6 @@ export function defineJob<S extends z.ZodType>(spec: { name: string; version: nu
 export async function enqueueJob<P>(tx: Executor, type: JobType<P>, payload: P, options: { key: string; runAt: Date }): Promise<void> {
   const parsed = type.payload.parse(payload) as Record<string, unknown>;
   await scheduleJob(tx, { kind: type.name, key: options.key, runAt: options.runAt, payload: parsed, payloadVersion: type.version, announce: type.wake !== 'kick' });
-}
-
-/** Disarms the pending job named `key`; true when one was pending. */
-export function cancelJobByKey(tx: Executor, key: string): Promise<boolean> {
-  return cancelJob(tx, key);
 }
 
 /** A typed job's handler: the payload parsed by its schema, and the run (attempt, key). */
