@@ -665,3 +665,124 @@ export const maintenanceUpdate = pgTable(
     index('maintenance_update_maintenance_idx').on(t.maintenanceId, t.seq),
   ],
 );
+
+/**
+ * What a maintenance is called by an external target (the Atlassian Statuspage scheduled
+ * incident id), so later transitions edit that incident instead of opening another.
+ */
+export const maintenanceExternal = pgTable(
+  'maintenance_external',
+  {
+    maintenanceId: uuid('maintenance_id')
+      .notNull()
+      .references(() => maintenance.id),
+    target: text('target').notNull(),
+    externalId: text('external_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.maintenanceId, t.target] })],
+);
+
+/**
+ * A group of alerts from monitoring (Alertmanager's groupKey, Grafana's groupKey, a
+ * PagerDuty incident, a generic `key`) and the incident it opened. While that incident is
+ * open, further alerts of the group add to its timeline; once it is closed, the next firing
+ * opens a new incident (a new row). Deliveries are deduplicated by the inbox's delivery key.
+ */
+export const alertGroup = pgTable(
+  'alert_group',
+  {
+    id: uuid('id').primaryKey(),
+    source: text('source').notNull(),
+    groupKey: text('group_key').notNull(),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incident.id),
+    status: text('status').notNull(),
+    firstReceivedAt: ts('first_received_at').notNull(),
+    lastReceivedAt: ts('last_received_at').notNull(),
+    // When the resolution was proposed in the channel (a person still resolves).
+    resolutionProposedAt: ts('resolution_proposed_at'),
+  },
+  (t) => [
+    check('alert_group_status_check', sql`${t.status} in ('firing', 'resolved')`),
+    index('alert_group_key_idx').on(t.source, t.groupKey, t.firstReceivedAt),
+    index('alert_group_incident_idx').on(t.incidentId),
+  ],
+);
+
+/**
+ * A REST API token (`tsuiki tokens create <name>`): only its SHA-256 is kept, the token is
+ * shown once. A revoked token is refused; `last_used_at` tells which tokens are still in use.
+ */
+export const apiToken = pgTable('api_token', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: ts('created_at').notNull(),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
+});
+
+/**
+ * The first answer to a POST sent with an `Idempotency-Key`, per token: a retry with the same
+ * key and body gets that answer again; the same key with another body is refused.
+ */
+export const apiIdempotency = pgTable(
+  'api_idempotency',
+  {
+    tokenId: uuid('token_id')
+      .notNull()
+      .references(() => apiToken.id),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    // Null while the first request is still being processed.
+    status: integer('status'),
+    headers: jsonb('headers').$type<Record<string, string>>(),
+    body: text('body'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('api_idempotency_created_idx').on(t.createdAt)],
+);
+
+/**
+ * A single-use sign-in link to the web app, sent by the chat `web` command: only its hash
+ * is kept; it is valid until `expires_at` (10 minutes) and spent by its first use.
+ */
+export const webSignIn = pgTable('web_sign_in', {
+  tokenHash: text('token_hash').primaryKey(),
+  platform: text('platform').notNull(),
+  userId: text('user_id').notNull(),
+  userName: text('user_name').notNull(),
+  lang: text('lang').notNull(),
+  timeZone: text('time_zone'),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+});
+
+/**
+ * A web app session: the chat user (or an administrator signed in with ADMIN_TOKEN) it acts
+ * as. The cookie carries the signed id; revoking the row ends the session everywhere.
+ */
+export const webSession = pgTable(
+  'web_session',
+  {
+    id: text('id').primaryKey(),
+    platform: text('platform'),
+    userId: text('user_id'),
+    userName: text('user_name').notNull(),
+    lang: text('lang').notNull(),
+    timeZone: text('time_zone'),
+    isAdmin: boolean('is_admin').notNull().default(false),
+    csrfSecret: text('csrf_secret').notNull(),
+    createdAt: ts('created_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [
+    check('web_session_identity_check', sql`${t.isAdmin} or (${t.platform} is not null and ${t.userId} is not null)`),
+    index('web_session_user_idx').on(t.platform, t.userId),
+  ],
+);
