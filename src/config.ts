@@ -99,6 +99,9 @@ const Env = z
     MAINTENANCE_REMINDER_MINUTES: wholeNumber(1, 10_080).default(60),
     COMPONENTS_FILE: optionalString,
     ADMIN_TOKEN: optionalString,
+    ALERTS_TOKEN: optionalString,
+    PAGERDUTY_WEBHOOK_SECRET: optionalString,
+    WEB_SESSION_SECRET: optionalString,
     TRUST_PROXY_HOPS: wholeNumber(0, 10).default(0),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
   });
@@ -215,6 +218,12 @@ export interface Config {
   statuspage: { apiKey?: string; pageId?: string; apiUrl?: string };
   digestCron: string | undefined;
   adminToken: string | undefined;
+  /** Bearer token monitoring sends to /hooks/* (all but PagerDuty, which signs). */
+  alertsToken: string | undefined;
+  /** PagerDuty v3 webhook secrets, comma-separated during a rotation (X-PagerDuty-Signature). */
+  pagerdutyWebhookSecrets: string[];
+  /** Key that signs web app session cookies; unset: derived from the Slack signing secret or ADMIN_TOKEN. */
+  webSessionSecret: string | undefined;
   /** Reverse proxies in front whose X-Forwarded-For entries are believed (TRUST_PROXY_HOPS); 0: the socket's address. */
   trustProxyHops: number;
   /** How long SIGTERM/SIGINT lets running work finish before the process exits anyway (SHUTDOWN_GRACE_SECONDS). */
@@ -330,6 +339,9 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     statuspage: { apiKey: env.STATUSPAGE_API_KEY, pageId: env.STATUSPAGE_PAGE_ID, apiUrl: env.STATUSPAGE_API_URL },
     digestCron: env.DIGEST_CRON,
     adminToken: env.ADMIN_TOKEN,
+    alertsToken: env.ALERTS_TOKEN,
+    pagerdutyWebhookSecrets: (env.PAGERDUTY_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    webSessionSecret: env.WEB_SESSION_SECRET,
     trustProxyHops: env.TRUST_PROXY_HOPS,
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
   };
@@ -339,7 +351,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
 export function maskConfig(config: Config): unknown {
   return JSON.parse(
     JSON.stringify(config, (key, value) =>
-      typeof value === 'string' && /token|secret|password|key|Url$/i.test(key) && !/publicUrl|apiUrl|serverUrl|baseUrl/.test(key)
+      (typeof value === 'string' || Array.isArray(value)) && /token|secret|password|key|Url$/i.test(key) && !/publicUrl|apiUrl|serverUrl|baseUrl/.test(key)
         ? '***'
         : key === 'databaseUrl' && typeof value === 'string'
           ? value.replace(/\/\/[^@/]*@/, '//***@')
