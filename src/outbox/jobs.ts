@@ -22,7 +22,7 @@
  *   and a run completes only the version it claimed.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Clock } from '../core/clock.ts';
 import type { Db, Executor } from '../db/client.ts';
 import * as t from '../db/schema.ts';
@@ -92,8 +92,8 @@ export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promis
         payloadVersion,
         state: 'pending',
         attempts: 0,
-        leasedUntil: null,
-        claimedBy: null,
+        // A job running now keeps its claim: re-armed, it runs again once that run is over
+        // (finish releases it), never twice at once in two processes.
         lastError: null,
         version: sql`${t.scheduledJob.version} + 1`,
         updatedAt: sql`now()`,
@@ -173,9 +173,22 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const finish = async (job: Job & { version: number }, error?: unknown) => {
     const j = t.scheduledJob;
     const mine = and(eq(j.id, job.id), eq(j.version, job.version), eq(j.state, 'pending'));
+    const settled = await settle(job, mine, error);
+    if (settled) return;
+    // Re-armed or cancelled while it ran: this run's outcome is not the job's any more, but
+    // its claim is released, so a re-armed job runs at once instead of when the lease ends.
+    await options.db
+      .update(j)
+      .set({ leasedUntil: null, claimedBy: null })
+      .where(and(eq(j.id, job.id), ne(j.version, job.version), eq(j.claimedBy, PROCESS_WORKER_ID)));
+  };
+
+  /** Records a run's outcome on the job it ran (`mine`); false when the job was re-armed meanwhile. */
+  const settle = async (job: Job & { version: number }, mine: ReturnType<typeof and>, error?: unknown): Promise<boolean> => {
+    const j = t.scheduledJob;
     if (error === undefined) {
-      await options.db.update(j).set({ state: 'done', leasedUntil: null, claimedBy: null, lastError: null, updatedAt: sql`now()` }).where(mine);
-      return;
+      const done = await options.db.update(j).set({ state: 'done', leasedUntil: null, claimedBy: null, lastError: null, updatedAt: sql`now()` }).where(mine).returning({ id: j.id });
+      return done.length > 0;
     }
     const message = error instanceof Error ? error.message : String(error);
     const policy = options.backoffFor?.(job.kind) ?? backoff;
@@ -186,13 +199,15 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         .where(mine)
         .returning({ id: j.id });
       if (dead.length > 0) options.onDead?.(job, message);
-      return;
+      return dead.length > 0;
     }
     const delay = retryDelay(job.attempt, policy, retryAfterOf(error), options.random);
-    await options.db
+    const retried = await options.db
       .update(j)
       .set({ runAt: new Date(options.clock.now().getTime() + delay), leasedUntil: null, claimedBy: null, lastError: message, updatedAt: sql`now()` })
-      .where(mine);
+      .where(mine)
+      .returning({ id: j.id });
+    return retried.length > 0;
   };
 
   const runOne = async (job: Job & { version: number }) => {

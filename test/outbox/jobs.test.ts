@@ -120,6 +120,41 @@ describeDb('scheduled jobs', () => {
     expect(runs).toEqual([1, 2]);
   });
 
+  it('runs a job re-armed while it runs once more right after, never in two workers at once', async () => {
+    const kind = uniq('k');
+    const key = uniq('key');
+    const clock = new ManualClock(T0);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runs: number[] = [];
+    let running = 0;
+    let overlapped = false;
+    const handler = async (job: Job) => {
+      overlapped ||= running > 0;
+      running++;
+      runs.push(job.payload.n as number);
+      if (job.payload.n === 1) await gate;
+      running--;
+    };
+    const first = createJobWorker({ db: database.db, clock, handlers: { [kind]: handler } });
+    const second = createJobWorker({ db: database.db, clock, handlers: { [kind]: handler } });
+    await scheduleJob(database.db, { kind, key, runAt: T0, payload: { n: 1 } });
+    const firstRun = first.runDue();
+    await expect.poll(() => runs.length).toBe(1);
+    // Re-armed by a write while run 1 is still going: no one else takes it meanwhile.
+    await scheduleJob(database.db, { kind, key, runAt: T0, payload: { n: 2 } });
+    expect(await second.runDue()).toBe(0);
+    release();
+    await firstRun;
+    // Run 1's end did not mark the re-armed job done; its claim is released at once, not at lease end.
+    const [row] = await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.key, key));
+    expect(row).toMatchObject({ state: 'pending', leasedUntil: null, claimedBy: null });
+    expect(await second.runDue()).toBe(1);
+    expect(runs).toEqual([1, 2]);
+    expect(overlapped).toBe(false);
+    expect(await first.runDue()).toBe(0);
+  });
+
   it('runs a job again when the worker holding it died (lease expired)', async () => {
     const kind = uniq('k');
     const clock = new ManualClock(T0);
