@@ -30,8 +30,8 @@ export interface CommandContext {
   timelineLinks: TimelineLinks | undefined;
   /** Signs links to the rendered postmortem; undefined without a secret to sign with. */
   postmortemLinks?: PostmortemLinks | undefined;
-  /** Opens the incident's channel and invites the asker; null when it could not be opened (logged). */
-  ensureIncidentChannel(incidentId: string): Promise<{ channelId: string; name: string } | null>;
+  /** Opens the incident's channel and invites the asker; null when it could not be opened (logged), undefined where there is no chat platform to open it on (the REST API without Slack or Teams). */
+  ensureIncidentChannel(incidentId: string): Promise<{ channelId: string; name: string } | null | undefined>;
 }
 
 /** What an incident verb answers; the dispatcher shows a write's answer where the incident lives. */
