@@ -22,7 +22,8 @@ export interface RenderedMail {
   headers: Record<string, string>;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Escapes text for the mail's HTML part. */
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The domain of MAIL_FROM, used for Message-IDs so they stay unique to this sender. */
 export function mailDomain(from: string): string {
@@ -32,6 +33,11 @@ export function mailDomain(from: string): string {
 /** The one-click unsubscribe link for a subscriber (RFC 8058 posts to it). */
 export function unsubscribeUrl(publicUrl: string, token: string): string {
   return `${publicUrl}/status/unsubscribe?token=${encodeURIComponent(token)}`;
+}
+
+/** RFC 8058 one-click unsubscribe headers: every mail to a subscriber carries them. */
+export function unsubscribeHeaders(unsubscribe: string): Record<string, string> {
+  return { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
 
 /**
@@ -110,8 +116,7 @@ ${notice ? `<p><em>${escapeHtml(notice)}</em></p>\n` : ''}<p style="white-space:
       html: `${htmlHead}${escapeHtml(unsubscribe)}${htmlTail}`,
       messageId: followUp ? `<update.${update.id}.${recipient.id}.${followUp.lang}@${domain}>` : updateMessageId,
       headers: {
-        'List-Unsubscribe': `<${unsubscribe}>`,
-        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        ...unsubscribeHeaders(unsubscribe),
         // The translation answers the mail it translates, within the incident's thread.
         ...(followUp ? { 'In-Reply-To': updateMessageId, References: `${root} ${updateMessageId}` } : threading),
         'Content-Language': lang,
@@ -164,31 +169,31 @@ export interface ConfirmationRecipient {
 export interface EmailChannel extends PublishChannel {
   /** Sends the double opt-in mail for the status page's subscribe form. */
   sendConfirmation(subscriber: ConfirmationRecipient, confirmUrl: string): Promise<void>;
+  /** Sends one rendered mail (maintenance notices) over the same transport; failures classified as for updates. */
+  sendRendered(to: string, mail: RenderedMail): Promise<void>;
+  /** MAIL_FROM, whose domain names the Message-IDs of rendered mails. */
+  readonly from: string;
 }
 
 /** The email target: nodemailer's pooled SMTP transport, one message per subscriber. */
 export function createEmailChannel(settings: EmailSettings): EmailChannel {
   const transport = nodemailer.createTransport({ url: settings.smtpUrl, pool: true, maxConnections: settings.maxConnections ?? 5 } as never);
   const render = createTemplateCache(settings);
+  const sendRendered = async (to: string, mail: RenderedMail) => {
+    try {
+      await transport.sendMail({ from: settings.from, to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId, headers: mail.headers });
+    } catch (e) {
+      throw classifySmtpError(e);
+    }
+  };
   return {
     target: 'email',
+    from: settings.from,
     async deliver(item: DeliveryItem) {
       if (!item.recipient) throw new TerminalDeliveryError('email delivery without a subscriber');
-      const mail = render(item.update, item.recipient, item.followUp);
-      try {
-        await transport.sendMail({
-          from: settings.from,
-          to: item.recipient.address,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-          messageId: mail.messageId,
-          headers: mail.headers,
-        });
-      } catch (e) {
-        throw classifySmtpError(e);
-      }
+      await sendRendered(item.recipient.address, render(item.update, item.recipient, item.followUp));
     },
+    sendRendered,
     async sendConfirmation(subscriber, confirmUrl) {
       const lang = settings.i18n.pick(subscriber.lang);
       const tr = settings.i18n.t(lang);

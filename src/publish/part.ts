@@ -9,15 +9,19 @@ import type { Runtime } from '../runtime.ts';
 import { type AnnouncementPort, createAnnounceChannel, createChatChannel } from './announce.ts';
 import { languageName, type PublishChannel, type TargetName, TerminalDeliveryError } from './channel.ts';
 import { createChatReporter } from './chat-reporter.ts';
-import { createEmailChannel } from './email.ts';
+import { createEmailChannel, type EmailChannel } from './email.ts';
+import { registerMaintenanceNotices } from './maintenance-notices.ts';
 import { createStatuspageChannel } from './statuspage.ts';
-import { createWebhookChannel } from './webhook.ts';
+import { createWebhookChannel, type WebhookChannel } from './webhook.ts';
+
+/** The targets by name; email and webhook also send maintenance notices. */
+export type ConfiguredChannels = Partial<Record<TargetName, PublishChannel>> & { email?: EmailChannel; webhook: WebhookChannel };
 
 /** The targets the settings configure: webhooks always, email with SMTP_URL, Statuspage with its key, chat with a port. */
-export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPort): Partial<Record<TargetName, PublishChannel>> {
+export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPort): ConfiguredChannels {
   const { config, i18n, app } = runtime;
   const lang = config.locales[0]!;
-  const channels: Partial<Record<TargetName, PublishChannel>> = {
+  const channels: ConfiguredChannels = {
     webhook: createWebhookChannel({
       clock: app.clock,
       publicUrl: config.publicUrl,
@@ -68,7 +72,8 @@ export function createRegistryChannels(platforms: ChatPlatforms, runtime: Runtim
 /**
  * The delivery worker as a server part: every process runs one against the shared queue,
  * and runs the `translate.public_update` jobs publishing enqueues (when a translator is
- * configured), whose translations release the deliveries waiting for them.
+ * configured), whose translations release the deliveries waiting for them, and the
+ * `maintenance.notice` jobs that tell email and webhook subscribers of a maintenance.
  * Chat targets and progress reports go through the platforms registered on the runtime
  * (`runtime.chat`) when it delivers; while none is registered chat targets are skipped and
  * progress goes to the log. `chat` and `reporter` override them (tests).
@@ -99,6 +104,8 @@ export function createPublishingPart(
   });
   const translating = Boolean(runtime.app.translator);
   if (translating) runtime.jobs.register(TRANSLATE_PUBLIC_UPDATE_JOB, (payload) => runTranslateJob(runtime.app, payload));
+  // Maintenance notices go out through the same email transport and webhook signer as updates.
+  registerMaintenanceNotices(runtime.jobs, { db: runtime.app.db, clock: runtime.app.clock, i18n: runtime.i18n, publicUrl: runtime.config.publicUrl, email: channels.email, webhook: channels.webhook });
   let unlisten: (() => Promise<void>) | undefined;
   return {
     name: 'publishing',
@@ -107,11 +114,11 @@ export function createPublishingPart(
       worker.start();
       // Every process's worker wakes when any of them publishes, instead of at its next poll.
       unlisten = await listenForWork(runtime.database, 'delivery', () => worker.kick(), log);
-      if (translating) runtime.jobs.start();
+      runtime.jobs.start();
     },
     async stop() {
       await unlisten?.().catch(() => undefined);
-      if (translating) await runtime.jobs.stop();
+      await runtime.jobs.stop();
       await worker.stop();
       for (const channel of Object.values(channels)) await channel?.close?.();
     },

@@ -46,6 +46,12 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 /** The spec asks senders to wait 15–30 s for an answer before counting the attempt as failed. */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 
+/** The webhook target, which also posts other signed bodies (maintenance notices) the same way. */
+export interface WebhookChannel extends PublishChannel {
+  /** Posts `body` signed with the recipient's secret under `webhook-id: id` (the same on every retry); 410 Gone disables the recipient. */
+  post(recipient: Recipient, body: string, id: string): Promise<void>;
+}
+
 /**
  * The webhook target. `webhook-id` is the delivery's idempotency key, the same on every
  * retry, so a receiver drops a repeat; the timestamp is the attempt's, as the spec asks.
@@ -58,7 +64,7 @@ export function createWebhookChannel(options: {
   publicUrl: string;
   timeoutMs?: number;
   onGone?: (recipient: Recipient) => Promise<void>;
-}): PublishChannel {
+}): WebhookChannel {
   // Every subscriber of an update gets the same body: a fan-out serializes it once.
   const bodies = new Map<string, string>();
   const bodyOf = (update: PublishedUpdate, followUp: DeliveryItem['followUp']) => {
@@ -81,6 +87,10 @@ export function createWebhookChannel(options: {
       const body = bodyOf(item.update, item.followUp);
       const timestamp = Math.floor(options.clock.now().getTime() / 1000);
       await send(recipient, recipient.secret, body, timestamp, item.idempotencyKey);
+    },
+    async post(recipient, body, id) {
+      if (!recipient.secret) throw new TerminalDeliveryError(`webhook ${recipient.address} has no secret`);
+      await send(recipient, recipient.secret, body, Math.floor(options.clock.now().getTime() / 1000), id);
     },
   };
 

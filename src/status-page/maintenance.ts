@@ -49,6 +49,24 @@ export async function loadMaintenances(db: Executor, now: Date): Promise<PublicM
       ),
     )
     .orderBy(desc(t.maintenance.scheduledFor), desc(t.maintenance.number));
+  return withNotices(db, rows);
+}
+
+/**
+ * One public maintenance by id, cancelled or not (subscriber notices and the Statuspage
+ * target still speak of a cancelled window): `cancelled` says so, and its status reads as
+ * the last it had on the page.
+ */
+export async function loadPublicMaintenance(db: Executor, id: string): Promise<{ maintenance: PublicMaintenance; cancelled: boolean } | undefined> {
+  const rows = await db.select().from(t.maintenance).where(and(eq(t.maintenance.id, id), eq(t.maintenance.visibility, 'public')));
+  const [m] = await withNotices(db, rows);
+  if (!m) return undefined;
+  const cancelled = rows[0]!.status === 'cancelled';
+  if (cancelled) m.status = (m.notices.find((n) => n.status !== 'cancelled')?.status ?? 'scheduled') as PublicMaintenance['status'];
+  return { maintenance: m, cancelled };
+}
+
+async function withNotices(db: Executor, rows: (typeof t.maintenance.$inferSelect)[]): Promise<PublicMaintenance[]> {
   const ids = rows.map((m) => m.id);
   const notices = ids.length
     ? await db.select().from(t.maintenanceUpdate).where(inArray(t.maintenanceUpdate.maintenanceId, ids)).orderBy(desc(t.maintenanceUpdate.seq))
