@@ -42,7 +42,8 @@ export interface IncomingCommand {
 
 /** A button press on a message the bot posted. */
 export interface IncomingAction {
-  actionId: 'publish_update' | 'edit_translation' | 'cancel_update' | 'retry_translation';
+  actionId: 'publish_update' | 'edit_translation' | 'cancel_update' | 'retry_translation' | 'resolve_incident';
+  /** The public update's id; for resolve_incident, the incident's. */
   value: string;
   actor: Actor;
   channelId: string;
@@ -199,6 +200,13 @@ export class Dispatcher {
     const lang = input.actor.lang;
     const tr = i18n.t(lang);
     try {
+      // Resolve (an alert group's resolution proposal): the presser runs `status resolved`, with their own rights.
+      if (input.actionId === 'resolve_incident') {
+        const [incident] = isUuid(input.value) ? await app.db.select({ number: t.incident.number }).from(t.incident).where(eq(t.incident.id, input.value)) : [];
+        if (!incident) throw new DomainError('incident_not_found', { ref: input.value });
+        const { actor, channelId, idempotencyKey, enqueue } = input;
+        return await this.handle({ text: `${formatIncidentRef(incident.number)} status resolved`, actor, channelId, ...(idempotencyKey ? { idempotencyKey } : {}), ...(enqueue ? { enqueue } : {}) }, options);
+      }
       const channelIncidentId = await findIncidentIdByChannel(app.db, this.deps.platform.platform, input.channelId);
       // A button value that is not a uuid names no update (and PostgreSQL would reject the query).
       const [update] = isUuid(input.value)

@@ -29,12 +29,15 @@ export function teamRenderContext(app: AppContext, i18n: I18n, lang = app.settin
  * posts the live header and announces the incident; returns the channel's name, or null
  * when it could not (logged; the incident itself is recorded either way).
  * `inviteUserIds` are the people brought in (the declarer); an upstream import invites nobody.
+ * `openToTeam` (an incident monitoring declared, with nobody to invite): the channel is opened
+ * as for a public incident and the incident announced, whatever its visibility.
  */
 export async function ensureIncidentChannel(
   deps: IncidentChannelDeps,
   incidentId: string,
   actor: Pick<Actor, 'name'>,
   inviteUserIds: string[],
+  options: { openToTeam?: boolean } = {},
 ): Promise<{ channelId: string; name: string } | null> {
   const { app, platform, logger } = deps;
   try {
@@ -55,7 +58,7 @@ export async function ensureIncidentChannel(
       title: incident.title,
       slug,
       inviteUserIds,
-      visibility: incident.visibility,
+      visibility: options.openToTeam ? 'public' : incident.visibility,
       topic: tt('header.title', { ref: formatIncidentRef(incident.number), title: incident.title }),
     });
     // Filed before anything else is posted there: a run that stops after this point (a crash)
@@ -78,7 +81,7 @@ export async function ensureIncidentChannel(
     const headerId = await platform.upsertHeader(opened.channelId, undefined, renderHeader(rc, incident));
     await app.db.update(t.chatRef).set({ headerMessageId: headerId }).where(eq(t.chatRef.id, chatRefId));
     // A private incident is for its responders only: no announcement in the incidents channel.
-    if (incident.visibility === 'private') return { channelId: opened.channelId, name: opened.name ?? slug };
+    if (incident.visibility === 'private' && !options.openToTeam) return { channelId: opened.channelId, name: opened.name ?? slug };
     const line = tt('announce.declared', {
       ref: formatIncidentRef(incident.number),
       user: actor.name,

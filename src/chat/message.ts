@@ -28,7 +28,7 @@ export interface MessageLink {
 
 /** A button; `value` comes back to the dispatcher when it is pressed. */
 export interface MessageAction {
-  id: 'publish_update' | 'edit_translation' | 'cancel_update' | 'retry_translation';
+  id: 'publish_update' | 'edit_translation' | 'cancel_update' | 'retry_translation' | 'resolve_incident';
   label: string;
   value: string;
   style?: 'primary' | 'danger';

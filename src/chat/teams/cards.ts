@@ -18,6 +18,7 @@ export const CARD_VERBS = {
   saveTranslation: 'save_translation',
   backToPreview: 'show_preview',
   declare: 'declare_form',
+  resolve: 'resolve_incident',
 } as const;
 
 const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;

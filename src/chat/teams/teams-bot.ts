@@ -246,6 +246,12 @@ export class TeamsBot {
           }
           return ok(await this.previewCard(updateId, actor.lang, notes));
         }
+        case CARD_VERBS.resolve: {
+          // An alert group's resolution proposal: the card's updateId carries the incident's id.
+          const result = await dispatcher.handleAction({ ...base, actionId: 'resolve_incident', value: updateId, ...(key ? { idempotencyKey: key } : {}) });
+          const [first, ...rest] = result.replies;
+          return ok(messageToCard(first?.message ?? { text: tr('errors.incident_not_found', { ref: '' }) }, rest.map((r) => messageToText(r.message))));
+        }
         case CARD_VERBS.backToPreview:
           return ok(await this.previewCard(updateId, actor.lang, []));
         default:

@@ -3,8 +3,8 @@ import { notRecordedText, slackLane, storeRequest } from '../store-request.ts';
 import type { SlackContext } from '../slack-context.ts';
 import { respondTo } from '../respond.ts';
 
-/** The buttons of a public-update preview, as the renderer names them. */
-export const PREVIEW_ACTIONS = /^(publish_update|edit_translation|cancel_update|retry_translation)$/;
+/** The buttons of a public-update preview, as the renderer names them, and Resolve on an alert's resolution proposal. */
+export const PREVIEW_ACTIONS = /^(publish_update|edit_translation|cancel_update|retry_translation|resolve_incident)$/;
 
 /** Publish / Edit translation / Cancel / Retry on a preview: stored, then acknowledged (`handlers/preview-action.ts`). */
 export function previewAction(ctx: SlackContext) {
