@@ -2,11 +2,12 @@ import { IANAZone } from 'luxon';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
+import { tokensCreate, tokensList, type TokensOutput, tokensRevoke } from './api/tokens-cli.ts';
 import { importSubscribers } from './app/import-subscribers.ts';
 import { runConsole } from './chat/console/run-console.ts';
 import { ConfigError, type Config, describeSettings, loadConfig } from './config.ts';
 import type { Actor } from './core/model.ts';
-import { openDatabase } from './db/client.ts';
+import { type Database, openDatabase } from './db/client.ts';
 import { runDemo } from './demo.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { describeStartupError, startServer, statusPageUrl, stopOnSignals } from './main.ts';
@@ -127,6 +128,34 @@ program
     process.stdout.write(`subscribers: ${result.added} added, ${result.updated} updated, ${result.errors.length} rejected\n`);
     if (result.errors.length > 0) process.exitCode = 1;
   });
+
+const tokens = program.command('tokens').description('manage REST API tokens (/api/v1, Authorization: Bearer <token>)');
+
+/** Runs one `tokens` subcommand on the configured database and exits with its code. */
+async function withTokens(work: (db: Database['db'], io: TokensOutput) => Promise<number>): Promise<void> {
+  const config = configOrExit();
+  const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }).catch(fail);
+  try {
+    process.exitCode = await work(database.db, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
+  } finally {
+    await database.close();
+  }
+}
+
+tokens
+  .command('create <name>')
+  .description('create a token and print it once (only its SHA-256 is stored)')
+  .action((name: string) => withTokens((db, io) => tokensCreate(db, name, io)));
+
+tokens
+  .command('revoke <name>')
+  .description('revoke a token: requests with it are refused (401) at once')
+  .action((name: string) => withTokens((db, io) => tokensRevoke(db, name, io)));
+
+tokens
+  .command('list')
+  .description('list tokens: name, created, last used, revoked (never the token)')
+  .action(() => withTokens((db, io) => tokensList(db, io)));
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
