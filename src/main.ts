@@ -10,6 +10,9 @@ import { maintenancePagePart } from './status-page/maintenance-routes.ts';
 import { publishingPart } from './publish/part.ts';
 import { managerServerPart } from './manager/part.ts';
 import { livenessPart } from './outbox/liveness-part.ts';
+import { alertsServerPart } from './alerts/part.ts';
+import { apiServerPart } from './api/part.ts';
+import { webAppPart, webAppUrl } from './web/part.ts';
 import type { ServerPart, ServerPartFactory } from './server-part.ts';
 
 /**
@@ -23,7 +26,7 @@ const teamsServerPart: ServerPartFactory = async (deps) =>
   deps.runtime.config.teams.appId || deps.runtime.config.teams.playground ? (await import('./chat/teams/teams-part.ts')).teamsServerPart(deps) : undefined;
 
 /** Every optional part of the server, in start order; each integration adds itself here. */
-export const SERVER_PARTS: ServerPartFactory[] = [livenessPart, statusPagePart, maintenancePagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart];
+export const SERVER_PARTS: ServerPartFactory[] = [livenessPart, statusPagePart, maintenancePagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart, webAppPart, apiServerPart];
 
 /** A running server: its parts started, HTTP listening. */
 export interface Server {
@@ -112,6 +115,7 @@ export async function buildServer(runtime: Runtime, overrides: ServerOverrides =
   const statusPage = statusPageUrl(config, port, overrides.host ?? config.host);
   logger.info({ port, statusPage, database: runtime.database.kind, locales: config.locales, parts: parts.map((p) => p.name) }, 'tsuiki is serving');
   logger.info({ statusPage }, `status page: ${statusPage}`);
+  logger.info({ webApp: webAppUrl(statusPage) }, `web app: ${webAppUrl(statusPage)}`);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {

@@ -38,6 +38,7 @@ export const VERB_ALIASES: Readonly<Record<string, Verb>> = {
   follow: 'follow', フォロー: 'follow',
   reopen: 'reopen', 再開: 'reopen', リオープン: 'reopen',
   maintenance: 'maintenance', メンテナンス: 'maintenance', メンテ: 'maintenance',
+  web: 'web', ウェブ: 'web', ログイン: 'web',
 };
 
 const STATUS_WORDS: Readonly<Record<string, SettableStatus>> = {
@@ -235,6 +236,7 @@ const PARSERS: Readonly<Record<Verb, VerbParser>> = {
   summary: noArguments('summary'),
   timeline: noArguments('timeline'),
   list: noArguments('list'),
+  web: noArguments('web'),
   close: (args) => {
     const finalText = limitText(args.text(), MAX_TEXT_LENGTH);
     return finalText ? { verb: 'close', finalText } : { verb: 'close' };
@@ -475,7 +477,7 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function noArguments<V extends 'summary' | 'timeline' | 'list' | 'postmortem'>(verb: V): VerbParser {
+function noArguments<V extends 'summary' | 'timeline' | 'list' | 'postmortem' | 'web'>(verb: V): VerbParser {
   return (args) => {
     rejectExtra(args, 0);
     return { verb };

@@ -26,6 +26,7 @@ export const VERBS = [
   'follow',
   'reopen',
   'maintenance',
+  'web',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -86,6 +87,8 @@ export type Command =
   | { verb: 'summary' }
   | { verb: 'timeline' }
   | { verb: 'list' }
+  /** An ephemeral single-use sign-in link to the web app. */
+  | { verb: 'web' }
   | { verb: 'close'; finalText?: string }
   | { verb: 'postmortem' }
   | { verb: 'follow'; url: string }

@@ -21,6 +21,7 @@ import { summaryCommand } from './summary.ts';
 import { timelineCommand } from './timeline.ts';
 import type { ChatCommandDefinition, ChatCommandTable } from './types.ts';
 import { updateCommand } from './update.ts';
+import { webCommand } from './web.ts';
 
 /** Every chat verb and the one definition that runs it; each lives in its own file. */
 export const CHAT_COMMANDS = {
@@ -47,6 +48,7 @@ export const CHAT_COMMANDS = {
   postmortem: postmortemCommand,
   reopen: reopenCommand,
   maintenance: maintenanceCommand,
+  web: webCommand,
 } satisfies ChatCommandTable;
 
 /** The definition registered under a verb; throws for a verb nothing handles (a command built outside the parser). */

@@ -1,0 +1,14 @@
+import type { App } from '../http.ts';
+import type { WebDeps } from './context.ts';
+import { registerAuthRoutes } from './routes/auth.tsx';
+import { registerIncidentRoutes } from './routes/incident.tsx';
+import { registerIncidentListRoute } from './routes/incidents.tsx';
+import { registerAssetRoutes } from './routes/assets.ts';
+
+/** Every route of the web app under /app. */
+export function registerWebRoutes(app: App, deps: WebDeps): void {
+  registerAuthRoutes(app, deps);
+  registerIncidentListRoute(app, deps);
+  registerIncidentRoutes(app, deps);
+  registerAssetRoutes(app);
+}

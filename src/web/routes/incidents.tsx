@@ -1,0 +1,128 @@
+import type { App } from '../../http.ts';
+import { componentName } from '../../core/incident.ts';
+import type { WebDeps } from '../context.ts';
+import { respond } from '../context.ts';
+import { signedIn, type SignedPage } from '../guard.tsx';
+import { Layout } from '../layout.tsx';
+import { type IncidentRow, listComponents, listIncidents, OPEN_STATUSES } from '../queries.ts';
+
+/** `GET /app/`: open and past incidents the viewer may see, filtered and searched. */
+export function registerIncidentListRoute(app: App, deps: WebDeps): void {
+  const { runtime } = deps;
+  app.get(
+    '/app',
+    signedIn(deps, async (c, p) => c.redirect(p.href('/'), 301)),
+  );
+  app.get(
+    '/app/',
+    signedIn(deps, async (c, p) => {
+      const filter = { status: c.req.query('status'), severity: c.req.query('severity'), component: c.req.query('component'), q: c.req.query('q') };
+      const [rows, components] = await Promise.all([listIncidents(runtime.app.db, p.viewer, filter), listComponents(runtime.app.db)]);
+      const open = rows.filter((r) => (OPEN_STATUSES as readonly string[]).includes(r.status));
+      const past = rows.filter((r) => !(OPEN_STATUSES as readonly string[]).includes(r.status));
+      const t = p.t;
+      const searched = Boolean(filter.q || filter.status || filter.severity || filter.component);
+      return respond(
+        c,
+        <Layout p={p} title={t('web:incidents.title')} section="incidents">
+          <h1>{t('web:incidents.title')}</h1>
+          <form method="get" action="/app/" class="filters" role="search">
+            {p.langOverride ? <input type="hidden" name="lang" value={p.langOverride} /> : null}
+            <div>
+              <label for="f-q">{t('web:incidents.search')}</label>
+              <input type="search" id="f-q" name="q" value={filter.q ?? ''} />
+            </div>
+            <div>
+              <label for="f-status">{t('web:incidents.status')}</label>
+              <select id="f-status" name="status">
+                <option value="">{t('web:incidents.any')}</option>
+                {['open', 'past', 'investigating', 'identified', 'monitoring', 'resolved', 'closed'].map((s) => (
+                  <option value={s} selected={filter.status === s}>
+                    {s === 'open' || s === 'past' ? t(`web:incidents.${s}`) : t(`common:status.${s}`, { defaultValue: s })}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label for="f-severity">{t('web:incidents.severity')}</label>
+              <select id="f-severity" name="severity">
+                <option value="">{t('web:incidents.any')}</option>
+                {['SEV1', 'SEV2', 'SEV3', 'SEV4'].map((s) => (
+                  <option value={s} selected={filter.severity === s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label for="f-component">{t('web:incidents.component')}</label>
+              <select id="f-component" name="component">
+                <option value="">{t('web:incidents.any')}</option>
+                {components.map((comp) => (
+                  <option value={comp.id} selected={filter.component === comp.id}>
+                    {componentName(comp, p.lang)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit">{t('web:incidents.apply')}</button>
+            {searched ? <a href={p.href('/')}>{t('web:incidents.clear')}</a> : null}
+          </form>
+          <IncidentTable p={p} id="open" caption={t('web:incidents.openTitle', { count: open.length })} rows={open} empty={t('web:incidents.noneOpen')} />
+          <IncidentTable p={p} id="past" caption={t('web:incidents.pastTitle', { count: past.length })} rows={past} empty={t('web:incidents.nonePast')} />
+        </Layout>,
+      );
+    }),
+  );
+}
+
+function IncidentTable(props: { p: SignedPage; id: string; caption: string; rows: IncidentRow[]; empty: string }) {
+  const { p } = props;
+  const t = p.t;
+  const i18n = p.deps.runtime.i18n;
+  return (
+    <section aria-labelledby={`h-${props.id}`}>
+      <h2 id={`h-${props.id}`}>{props.caption}</h2>
+      {props.rows.length === 0 ? (
+        <p>{props.empty}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class={`incidents ${props.id}`}>
+            <thead>
+              <tr>
+                <th scope="col">{t('web:incidents.ref')}</th>
+                <th scope="col">{t('web:incidents.incidentTitle')}</th>
+                <th scope="col">{t('web:incidents.severity')}</th>
+                <th scope="col">{t('web:incidents.status')}</th>
+                <th scope="col">{t('web:incidents.declared')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.rows.map((r) => (
+                <tr>
+                  <td>
+                    <a href={p.href(`/incidents/${r.number}`)}>INC-{r.number}</a>
+                  </td>
+                  <td>
+                    {r.title}
+                    {r.visibility === 'private' ? (
+                      <>
+                        {' '}
+                        <span class="tag private">{t('web:incident.private')}</span>
+                      </>
+                    ) : null}
+                  </td>
+                  <td>
+                    <span class={`tag sev-${r.severity}`}>{r.severity}</span>
+                  </td>
+                  <td>{t(`common:status.${r.status}`, { defaultValue: r.status })}</td>
+                  <td>{i18n.formatDateTime(r.createdAt, p.lang, p.zone)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
