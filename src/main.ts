@@ -10,7 +10,6 @@ import { maintenancePagePart } from './status-page/maintenance-routes.ts';
 import { publishingPart } from './publish/part.ts';
 import { managerServerPart } from './manager/part.ts';
 import { livenessPart } from './outbox/liveness-part.ts';
-import { alertsServerPart } from './alerts/part.ts';
 import { apiServerPart } from './api/part.ts';
 import { webAppPart, webAppUrl } from './web/part.ts';
 import type { ServerPart, ServerPartFactory } from './server-part.ts';
