@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as t from '../../src/db/schema.ts';
 import { MINUTE } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
-import { type ApiHarness, startApi } from './helpers.ts';
+import { type ApiHarness, type ApiResponse, startApi } from './helpers.ts';
 
 let database: TestDatabase;
 let api: ApiHarness;
@@ -214,11 +214,11 @@ describeDb('POST /api/v1/incidents/{number}/commands', () => {
 
   it('runs Japanese verbs and every incident verb through the chat use cases', async () => {
     const { number } = (await declare({ title: 'Many verbs' })).json.incident;
-    const steps: [string, (r: { json: { incident: Record<string, never> } }) => void][] = [
+    const steps: [string, (r: ApiResponse) => void][] = [
       ['重大度 1', (r) => expect(r.json.incident.severity).toBe('SEV1')],
       ['components api major_outage', (r) => expect(r.json.incident.components).toEqual([expect.objectContaining({ id: 'api', impact: 'major_outage' })])],
       ['assign comms @hanako', (r) => expect(r.json.incident.roles).toContainEqual(expect.objectContaining({ role: 'comms', userName: 'hanako' }))],
-      ['cause Expired certificate', (r) => expect((r.json.incident.timeline as { kind: string }[]).some((e) => e.kind === 'cause')).toBe(true)],
+      ['cause Expired certificate', (r) => expect(r.json.incident.timeline.some((e: { kind: string }) => e.kind === 'cause')).toBe(true)],
       ['action Renew certificates automatically', (r) => expect(r.json.incident.actions).toEqual([expect.objectContaining({ text: 'Renew certificates automatically' })])],
       ['状態 復旧', (r) => expect(r.json.incident.status).toBe('resolved')],
       ['close All good now', (r) => expect(r.json.incident.status).toBe('closed')],
