@@ -10,6 +10,7 @@ import { maintenancePagePart } from './status-page/maintenance-routes.ts';
 import { publishingPart } from './publish/part.ts';
 import { managerServerPart } from './manager/part.ts';
 import { livenessPart } from './outbox/liveness-part.ts';
+import { alertsServerPart } from './alerts/part.ts';
 import { apiServerPart } from './api/part.ts';
 import { webAppPart, webAppUrl } from './web/part.ts';
 import type { ServerPart, ServerPartFactory } from './server-part.ts';
@@ -25,7 +26,7 @@ const teamsServerPart: ServerPartFactory = async (deps) =>
   deps.runtime.config.teams.appId || deps.runtime.config.teams.playground ? (await import('./chat/teams/teams-part.ts')).teamsServerPart(deps) : undefined;
 
 /** Every optional part of the server, in start order; each integration adds itself here. */
-export const SERVER_PARTS: ServerPartFactory[] = [livenessPart, statusPagePart, maintenancePagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart, webAppPart, apiServerPart];
+export const SERVER_PARTS: ServerPartFactory[] = [livenessPart, statusPagePart, maintenancePagePart, slackServerPart, teamsServerPart, publishingPart, managerServerPart, webAppPart, apiServerPart, alertsServerPart];
 
 /** A running server: its parts started, HTTP listening. */
 export interface Server {
