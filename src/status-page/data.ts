@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Impact, Status } from '../core/model.ts';
 import { type Executor, rowsOf } from '../db/client.ts';
 import * as t from '../db/schema.ts';
+import { loadMaintenances, type PublicMaintenance } from './maintenance.ts';
 
 /** A component as customers see it. */
 export interface PublicComponent {
@@ -53,6 +54,8 @@ export interface StatusData {
   components: PublicComponent[];
   /** Newest first. */
   incidents: PublicIncident[];
+  /** Public maintenances not cancelled, latest window first (absent: none). */
+  maintenances?: PublicMaintenance[];
   /** When anything shown last changed; `Last-Modified`. */
   updatedAt: Date;
   /** When the data was read; history bars end here. */
@@ -70,7 +73,10 @@ const RESOLVED: readonly Status[] = ['resolved', 'closed'];
  */
 export async function loadStatusData(db: Executor, now: Date): Promise<StatusData> {
   const horizon = new Date(now.getTime() - (HISTORY_DAYS + 1) * 86_400_000);
-  const components = await db.select().from(t.component).orderBy(asc(t.component.position), asc(t.component.id));
+  const [components, maintenances] = await Promise.all([
+    db.select().from(t.component).orderBy(asc(t.component.position), asc(t.component.id)),
+    loadMaintenances(db, now),
+  ]);
   // Open incidents whatever their age, plus everything resolved within the history horizon.
   const incidents = await db
     .select()
@@ -146,11 +152,13 @@ export async function loadStatusData(db: Executor, now: Date): Promise<StatusDat
   const times = [
     ...components.map((c) => c.createdAt.getTime()),
     ...result.map((i) => i.updatedAt.getTime()),
+    ...maintenances.map((m) => m.updatedAt.getTime()),
     0,
   ];
   return {
     components: components.map((c) => ({ id: c.id, name: c.name, names: c.names, position: c.position, createdAt: c.createdAt })),
     incidents: result,
+    maintenances,
     updatedAt: new Date(Math.max(...times)),
     readAt: now,
   };
@@ -165,7 +173,8 @@ export async function statusFingerprint(db: Executor): Promise<string> {
     (select max(updated_at) from incident)::text as i,
     (select max(updated_at) from public_update_translation)::text as t,
     (select count(*) from component)::text as c,
-    (select max(published_at) from public_update)::text as p`);
+    (select max(published_at) from public_update)::text as p,
+    (select max(seq) from maintenance_update)::text as m`);
   const [row] = rowsOf<Record<string, string | null>>(result);
   return JSON.stringify(row ?? {});
 }

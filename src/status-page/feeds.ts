@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { PublicIncident, StatusData } from './data.ts';
 import { pathIn, type PageContext } from './html.ts';
 import type { PublicUpdate } from './data.ts';
+import { type PublicMaintenance, renderMaintenanceNotice } from './maintenance.ts';
 import { bodyIn, incidentImpact, originalLabel } from './view.ts';
 
 /** An update's text for a feed in `lang`: untranslated source text under its label (原文（英語）:), as on the page. */
@@ -28,6 +29,20 @@ function entryContent(incident: PublicIncident, ctx: PageContext): string {
   return html`${incident.updates.map(
     (u) =>
       html`<p><strong>${t(`common:status.${u.status}`)}</strong> · ${ctx.i18n.formatDateTime(u.publishedAt, ctx.lang, ctx.zone, 'fullDateTime')}<br>${labelledBody(u, ctx)}</p>`,
+  )}`.toString();
+}
+
+/** A maintenance's entry id: like an incident's, stable across its notices. */
+export function maintenanceEntryId(publicUrl: string, maintenanceId: string): string {
+  return `${publicUrl}/status/maintenance/${maintenanceId}#entry`;
+}
+
+/** Every notice of a maintenance, newest first, in the feed's language and zone. */
+function maintenanceContent(m: PublicMaintenance, ctx: PageContext): string {
+  const t = ctx.i18n.t(ctx.lang);
+  return html`${m.notices.map(
+    (n) =>
+      html`<p><strong>${t(`public:maintenance.kind.${n.kind}`)}</strong> · ${ctx.i18n.formatDateTime(n.createdAt, ctx.lang, ctx.zone, 'fullDateTime')}<br>${renderMaintenanceNotice(ctx.i18n, ctx.lang, ctx.zone, m, n)}</p>`,
   )}`.toString();
 }
 
@@ -71,7 +86,31 @@ function buildFeed(data: StatusData, ctx: PageContext): { feed: Feed; titles: st
     },
   });
   const titles: string[] = [];
-  for (const incident of data.incidents.slice(0, MAX_ENTRIES)) {
+  // Incidents and maintenances together, newest first by when each began; the most recent MAX_ENTRIES.
+  const entries = [
+    ...data.incidents.map((incident) => ({ at: incident.createdAt, incident })),
+    ...(data.maintenances ?? []).map((maintenance) => ({ at: maintenance.createdAt, maintenance })),
+  ]
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, MAX_ENTRIES);
+  for (const entry of entries) {
+    if ('maintenance' in entry) {
+      const m = entry.maintenance;
+      const latest = m.notices[0];
+      titles.push(t('public:maintenance.feedTitle', { title: m.title }));
+      feed.addItem({
+        title: titleMark(titles.length - 1),
+        id: maintenanceEntryId(ctx.publicUrl, m.id),
+        guid: maintenanceEntryId(ctx.publicUrl, m.id),
+        link: `${ctx.publicUrl}${pathIn(`/status/maintenance/${m.id}`, ctx.lang)}`,
+        date: m.updatedAt,
+        published: m.createdAt,
+        description: escapeText(`${t(`public:maintenance.status.${m.status}`)}: ${latest ? renderMaintenanceNotice(ctx.i18n, ctx.lang, ctx.zone, m, latest) : m.title}`),
+        content: maintenanceContent(m, ctx),
+      });
+      continue;
+    }
+    const incident = entry.incident;
     const latest = incident.updates[0]!;
     titles.push(incident.title);
     feed.addItem({

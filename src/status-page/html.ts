@@ -3,6 +3,7 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import type { TFunction } from 'i18next';
 import type { I18n } from '../i18n.ts';
 import type { PublicIncident, PublicUpdate, StatusData } from './data.ts';
+import { isActive, isUpcoming, type PublicMaintenance, renderMaintenanceNotice } from './maintenance.ts';
 import type { ComponentGroup } from './statuspage-json.ts';
 import { STYLE } from './style.ts';
 import { bodyIn, originalLabel, type ComponentHistory, componentHistory, componentStatus, type ComponentStatus, incidentImpact, isOpen, nameIn, pageIndicator, worse } from './view.ts';
@@ -27,11 +28,12 @@ export interface PageContext {
 
 const SYMBOL: Record<ComponentStatus, string> = {
   operational: '✓',
+  under_maintenance: '⚙',
   degraded_performance: '▲',
   partial_outage: '◆',
   major_outage: '✕',
 };
-const INDICATOR_STATUS = { none: 'operational', minor: 'degraded_performance', major: 'partial_outage', critical: 'major_outage' } as const;
+const INDICATOR_STATUS = { none: 'operational', minor: 'degraded_performance', major: 'partial_outage', critical: 'major_outage', maintenance: 'under_maintenance' } as const;
 
 /** A path of the status page in the reader's language, so links keep the language. */
 export function pathIn(path: string, lang: string): string {
@@ -138,6 +140,43 @@ ${updatesList(incident, ctx)}
 </article>`;
 }
 
+/** A maintenance's window, full dates with the zone. */
+function maintenanceWindow(m: Pick<PublicMaintenance, 'scheduledFor' | 'scheduledUntil'>, ctx: PageContext): Html {
+  return h`${time(m.scheduledFor, ctx)} – ${time(m.scheduledUntil, ctx)}`;
+}
+
+/** One maintenance: status, window, components, description and every notice, newest first, in the reader's language and zone. */
+function maintenanceArticle(m: PublicMaintenance, data: StatusData, ctx: PageContext, headingLevel: 3 | 1): Html {
+  const t = ctx.i18n.t(ctx.lang);
+  const link = pathIn(`/status/maintenance/${m.id}`, ctx.lang);
+  const heading = headingLevel === 1 ? h`<h1>${m.title}</h1>` : h`<h3><a href="${link}">${m.title}</a></h3>`;
+  const affected = data.components.filter((c) => m.components.includes(c.id)).map((c) => nameIn(c, ctx.lang));
+  const badgeStatus: ComponentStatus = m.status === 'in_progress' ? 'under_maintenance' : 'operational';
+  return h`<article class="incident maintenance m-${m.status}" aria-labelledby="mnt-${m.id}">
+<div id="mnt-${m.id}">${heading}</div>
+<p class="meta"><span class="badge s-${badgeStatus}"><span aria-hidden="true">${SYMBOL.under_maintenance}</span> ${t(`public:maintenance.status.${m.status}`)}</span>
+ · ${raw(t('public:maintenance.windowLine', { window: maintenanceWindow(m, ctx).toString() }))}</p>
+${affected.length ? h`<p class="meta">${t('public:incident.affected', { components: ctx.i18n.formatList(affected, ctx.lang) })}</p>` : ''}
+<ol class="updates" reversed>${m.notices.map(
+    (n) => h`<li class="update">
+<p class="update-head"><strong class="update-status">${t(`public:maintenance.kind.${n.kind}`)}</strong> · ${time(n.createdAt, ctx, 'dateTime')}</p>
+<p class="update-body">${renderMaintenanceNotice(ctx.i18n, ctx.lang, ctx.zone, m, n)}</p>
+</li>`,
+  )}</ol>
+</article>`;
+}
+
+/** The page's maintenance sections: `active` (in progress, verifying) or `upcoming` (scheduled), soonest first; nothing when there is none. */
+function maintenanceSection(data: StatusData, ctx: PageContext, which: 'active' | 'upcoming'): Html {
+  const t = ctx.i18n.t(ctx.lang);
+  const list = (data.maintenances ?? []).filter(which === 'active' ? isActive : isUpcoming).sort((a, b) => a.scheduledFor.getTime() - b.scheduledFor.getTime());
+  if (list.length === 0) return h``;
+  return h`<section aria-labelledby="maintenance-${which}-heading">
+<h2 id="maintenance-${which}-heading">${t(`public:maintenance.${which}`)}</h2>
+${list.map((m) => maintenanceArticle(m, data, ctx, 3))}
+</section>`;
+}
+
 function subscribeForm(data: StatusData, ctx: PageContext): Html {
   if (!ctx.subscriptions) return h``;
   const t = ctx.i18n.t(ctx.lang);
@@ -191,10 +230,12 @@ export function renderStatusPage(data: StatusData, ctx: PageContext): string {
 <h1 id="overall"><span aria-hidden="true">${SYMBOL[INDICATOR_STATUS[indicator]]}</span> ${t(`public:indicator.${indicator}`)}</h1>
 <p>${t('public:page.updated')} ${time(data.updatedAt.getTime() > 0 ? data.updatedAt : data.readAt, ctx, 'dateTime')}</p>
 </section>
+${maintenanceSection(data, ctx, 'active')}
 <section aria-labelledby="incidents-heading">
 <h2 id="incidents-heading">${t('public:incident.heading')}</h2>
 ${open.length ? open.map((i) => incidentArticle(i, data, ctx, 2)) : h`<p>${t('public:incident.none')}</p>`}
 </section>
+${maintenanceSection(data, ctx, 'upcoming')}
 <section aria-labelledby="components-heading">
 <h2 id="components-heading">${t('public:component.heading')}</h2>
 ${
@@ -214,6 +255,16 @@ export function renderIncidentPage(data: StatusData, ctx: PageContext, id: strin
   const body = h`${incidentArticle(incident, data, ctx, 1)}
 <p><a href="${pathIn('/status', ctx.lang)}">${t('public:incident.back')}</a></p>`;
   return layout(ctx, `${incident.title} — ${t('public:page.title')}`, `/status/incidents/${incident.id}`, body);
+}
+
+/** `GET /status/maintenance/:id`; undefined when the maintenance is not on the page (private, cancelled, unknown). */
+export function renderMaintenancePage(data: StatusData, ctx: PageContext, id: string): string | undefined {
+  const m = data.maintenances?.find((x) => x.id === id);
+  if (!m) return undefined;
+  const t = ctx.i18n.t(ctx.lang);
+  const body = h`${maintenanceArticle(m, data, ctx, 1)}
+<p><a href="${pathIn('/status', ctx.lang)}">${t('public:incident.back')}</a></p>`;
+  return layout(ctx, `${m.title} — ${t('public:page.title')}`, `/status/maintenance/${m.id}`, body);
 }
 
 /** A page saying one thing (subscription results, not found). */
@@ -269,6 +320,7 @@ export function renderHistoryPage(data: StatusData, ctx: PageContext): string {
   const days = histories[0]?.days.length ?? 90;
   const legend: ComponentStatus[] = ['operational', 'degraded_performance', 'partial_outage', 'major_outage'];
   const past = data.incidents.filter((i) => !isOpen(i));
+  const pastMaintenance = (data.maintenances ?? []).filter((m) => m.status === 'completed');
   const body = h`<h1>${t('public:history.heading', { days })}</h1>
 <ul class="legend" aria-label="${t('public:history.legend')}">${legend.map(
     (s) => h`<li><span class="bar s-${s}" aria-hidden="true"></span> ${badge(s, t)}</li>`,
@@ -283,6 +335,16 @@ ${
           h`<li><a href="${pathIn(`/status/incidents/${i.id}`, ctx.lang)}">${i.title}</a> · ${time(i.startedAt, ctx, 'dateTime')} · ${t(`public:impactLevel.${incidentImpact(i)}`)}</li>`,
       )}</ul>`
     : h`<p>${t('public:history.none', { days })}</p>`
+}
+</section>
+<section aria-labelledby="past-maintenance-heading">
+<h2 id="past-maintenance-heading">${t('public:maintenance.history')}</h2>
+${
+  pastMaintenance.length
+    ? h`<ul class="past">${pastMaintenance.map(
+        (m) => h`<li><a href="${pathIn(`/status/maintenance/${m.id}`, ctx.lang)}">${m.title}</a> · ${maintenanceWindow(m, ctx)}</li>`,
+      )}</ul>`
+    : h`<p>${t('public:maintenance.historyNone', { days })}</p>`
 }
 </section>`;
   return layout(ctx, `${t('public:page.history')} — ${t('public:page.title')}`, '/status/history', body);

@@ -4,7 +4,7 @@ import type { MaintenanceNoticeKind, MaintenanceStatus } from '../core/maintenan
 import type { Executor } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
-import { pageId } from './statuspage-json.ts';
+import { isoIn, pageId } from './json-common.ts';
 
 /** One notice of a public maintenance, rendered per reader from its kind and the window it named. */
 export interface PublicMaintenanceNotice {
@@ -128,14 +128,13 @@ export interface MaintenanceJsonContext {
   lang: string;
   timeZone: string;
   publicUrl: string;
-  components: Awaited<ReturnType<typeof loadComponentNames>>;
+  components: ReadonlyMap<string, { name: string; names: Record<string, string>; position: number; createdAt: Date }>;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** One maintenance as Statuspage's public v2 API writes a scheduled maintenance (an incident with `scheduled_*`). */
+/** One maintenance as Statuspage's public v2 API writes a scheduled maintenance (an incident with `scheduled_*`), times with the reader's offset. */
 export function maintenanceJson(m: PublicMaintenance, ctx: MaintenanceJsonContext) {
   const page = pageId(ctx.publicUrl);
+  const iso = isoIn(ctx.timeZone);
   return {
     id: m.id,
     name: m.title,

@@ -8,7 +8,7 @@ import { type Rendered, RenderCache, watchChanges } from './cache.ts';
 import { FAVICON } from './favicon.ts';
 import { loadStatusData, type StatusData } from './data.ts';
 import { renderAtom, renderRss } from './feeds.ts';
-import { type PageContext, renderHistoryPage, renderIncidentPage, renderMessagePage, renderStatusPage, renderUnsubscribeForm } from './html.ts';
+import { type PageContext, renderHistoryPage, renderIncidentPage, renderMaintenancePage, renderMessagePage, renderStatusPage, renderUnsubscribeForm } from './html.ts';
 import { type ComponentGroup, JSON_DOCUMENTS, type JsonDocument, safeJson } from './statuspage-json.ts';
 import { unsubscribeByToken } from '../app/unsubscribe.ts';
 import { confirmSubscription, RateLimiter, type SendConfirmation, subscribe } from './subscriptions.ts';
@@ -137,7 +137,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
     return found;
   }
 
-  /** The cached document a path names, or undefined when the path is not one (only uuids can be incidents). */
+  /** The cached document a path names, or undefined when the path is not one (only uuids can be incidents and maintenances). */
   function documentAt(path: string): CachedDocument | undefined {
     const fixed = DOCUMENTS.get(path);
     if (fixed) return fixed;
@@ -145,6 +145,11 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
       const id = path.slice('/status/incidents/'.length).toLowerCase();
       if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
       return { name: `incident|${id}`, cors: false, render: (data, lang) => htmlOf(renderIncidentPage(data, pageContext(lang), id)) };
+    }
+    if (path.startsWith('/status/maintenance/')) {
+      const id = path.slice('/status/maintenance/'.length).toLowerCase();
+      if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+      return { name: `maintenance|${id}`, cors: false, render: (data, lang) => htmlOf(renderMaintenancePage(data, pageContext(lang), id)) };
     }
     return undefined;
   }
@@ -160,7 +165,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
       name: `json|${doc}`,
       cors: true,
       render: (data, lang) => ({
-        body: safeJson(JSON_DOCUMENTS[doc](data, { lang, timeZone: deps.timeZones[lang] ?? 'UTC', publicUrl: deps.publicUrl, t: deps.i18n.t(lang), groups: deps.groups ?? [] })),
+        body: safeJson(JSON_DOCUMENTS[doc](data, { lang, timeZone: deps.timeZones[lang] ?? 'UTC', publicUrl: deps.publicUrl, t: deps.i18n.t(lang), i18n: deps.i18n, groups: deps.groups ?? [] })),
         contentType: 'application/json; charset=utf-8',
       }),
     };
@@ -220,7 +225,8 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
     if (!rendered) {
       const t = deps.i18n.t(lang);
       const json = doc.name.startsWith('json');
-      const body = json ? safeJson({ error: 'not_found' }) : renderMessagePage(pageContext(lang), t('public:incident.notFoundTitle'), t('public:incident.notFound'));
+      const notFound = doc.name.startsWith('maintenance|') ? 'public:maintenance.notFound' : 'public:incident.notFound';
+      const body = json ? safeJson({ error: 'not_found' }) : renderMessagePage(pageContext(lang), t('public:incident.notFoundTitle'), t(notFound));
       const headers: Record<string, string> = {
         'Cache-Control': CACHE_CONTROL,
         'Content-Language': lang,
@@ -254,7 +260,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
       res.end(method === 'HEAD' ? undefined : FAVICON);
       return true;
     }
-    const doc = DOCUMENTS.get(path) ?? (path.startsWith('/status/incidents/') ? documentAt(path) : undefined);
+    const doc = DOCUMENTS.get(path) ?? (path.startsWith('/status/incidents/') || path.startsWith('/status/maintenance/') ? documentAt(path) : undefined);
     if (!doc) return false;
     const { lang, negotiated } = langFor(q === -1 ? undefined : new URLSearchParams(url.slice(q + 1)).get('lang'), req.headers['accept-language']);
     const rendered = cache.peek(`${doc.name}|${lang}`);
@@ -299,6 +305,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
     }
     for (const [path, doc] of DOCUMENTS) app.get(path, (c) => serve(c, doc));
     app.get('/status/incidents/:id', (c) => serve(c, documentAt(c.req.path) ?? { name: 'incident|none', cors: false, render: () => undefined }));
+    app.get('/status/maintenance/:id', (c) => serve(c, documentAt(c.req.path) ?? { name: 'maintenance|none', cors: false, render: () => undefined }));
     // Anything else under /status/api/v2/ (maintenance documents, 404s) is what /api/v2/ answers.
     app.get('/status/api/v2/*', (c) => {
       const url = new URL(c.req.url);

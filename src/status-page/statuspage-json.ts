@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { TFunction } from 'i18next';
-import { DateTime } from 'luxon';
+import type { I18n } from '../i18n.ts';
+import { isoIn, pageId } from './json-common.ts';
+import { maintenanceJson, summaryMaintenances } from './maintenance.ts';
 import type { PublicIncident, StatusData } from './data.ts';
 import { bodyIn, type ComponentStatus, componentStatus, incidentImpact, isOpen, nameIn, pageIndicator, worse } from './view.ts';
 
@@ -19,19 +20,12 @@ export interface JsonContext {
   timeZone: string;
   publicUrl: string;
   t: TFunction;
+  /** Renders maintenance notices (dates per language and zone). */
+  i18n: I18n;
   groups?: readonly ComponentGroup[];
 }
 
-/** Statuspage's page id is an opaque 12-character string; ours is derived from PUBLIC_URL so it is stable. */
-export function pageId(publicUrl: string): string {
-  return createHash('sha256').update(publicUrl).digest('hex').slice(0, 12);
-}
-
-/** ISO 8601 with the reader's offset, as Statuspage writes its times in the page's zone (`Z` in UTC). */
-function isoIn(zone: string): (d: Date | null) => string | null {
-  if (zone === 'UTC' || zone === 'Etc/UTC') return (d) => (d ? d.toISOString() : null);
-  return (d) => (d ? DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: false }) : null);
-}
+export { pageId } from './json-common.ts';
 
 function page(data: StatusData, ctx: JsonContext) {
   const iso = isoIn(ctx.timeZone);
@@ -163,6 +157,11 @@ function incident(i: PublicIncident, data: StatusData, ctx: JsonContext) {
   };
 }
 
+/** What a maintenance's JSON needs, from the page's data and the reader's context. */
+function maintenanceContext(data: StatusData, ctx: JsonContext) {
+  return { i18n: ctx.i18n, lang: ctx.lang, timeZone: ctx.timeZone, publicUrl: ctx.publicUrl, components: new Map(data.components.map((c) => [c.id, c])) };
+}
+
 /** The five documents of Statuspage's public v2 API, by path under /api/v2/. */
 export const JSON_DOCUMENTS = {
   'status.json': (data: StatusData, ctx: JsonContext) => ({ page: page(data, ctx), status: status(data, ctx) }),
@@ -170,7 +169,8 @@ export const JSON_DOCUMENTS = {
     page: page(data, ctx),
     components: components(data, ctx),
     incidents: data.incidents.filter(isOpen).map((i) => incident(i, data, ctx)),
-    scheduled_maintenances: [],
+    // Statuspage: upcoming and in-progress maintenances, soonest first.
+    scheduled_maintenances: summaryMaintenances(data.maintenances ?? []).map((m) => maintenanceJson(m, maintenanceContext(data, ctx))),
     status: status(data, ctx),
   }),
   'components.json': (data: StatusData, ctx: JsonContext) => ({ page: page(data, ctx), components: components(data, ctx) }),

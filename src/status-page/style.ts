@@ -23,17 +23,17 @@ h3{font-size:1.05rem;margin:.25rem 0}
 .banner{border-radius:.5rem;padding:1rem 1.25rem;color:#fff;margin:1rem 0}
 .banner h1{margin:0;font-size:1.4rem}.banner p{margin:.25rem 0 0}
 .banner.s-operational{background:#146c2e}.banner.s-degraded_performance{background:#7a5200}
-.banner.s-partial_outage{background:#a3400c}.banner.s-major_outage{background:#b3261e}
+.banner.s-partial_outage{background:#a3400c}.banner.s-major_outage{background:#b3261e}.banner.s-under_maintenance{background:#1d4f91}
 .badge{display:inline-block;white-space:nowrap;font-size:.9rem;font-weight:600;padding:0 .5rem;border-radius:1rem;border:1px solid currentColor}
 .badge.s-operational{color:#146c2e}.badge.s-degraded_performance{color:#7a5200}
-.badge.s-partial_outage{color:#a3400c}.badge.s-major_outage{color:#b3261e}
+.badge.s-partial_outage{color:#a3400c}.badge.s-major_outage{color:#b3261e}.badge.s-under_maintenance{color:#1d4f91}
 .components{list-style:none;padding:0;margin:0;background:#fff;border:1px solid #d0d5dc;border-radius:.5rem}
 .components li{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem;padding:.6rem 1rem;border-top:1px solid #e3e6ea}
 .components li:first-child{border-top:0}
 .components .components{border:0;border-radius:0;flex-basis:100%;margin:.25rem 0 0 1rem}
 .incident{background:#fff;border:1px solid #d0d5dc;border-left-width:.4rem;border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
 .incident.impact-critical{border-left-color:#b3261e}.incident.impact-major{border-left-color:#a3400c}
-.incident.impact-minor{border-left-color:#7a5200}.incident.impact-none{border-left-color:#146c2e}
+.incident.impact-minor{border-left-color:#7a5200}.incident.impact-none{border-left-color:#146c2e}.incident.maintenance{border-left-color:#1d4f91}
 .meta{margin:.25rem 0;color:#454c55;font-size:.95rem}
 .updates{list-style:none;padding:0;margin:.75rem 0 0}
 .update{border-top:1px solid #e3e6ea;padding:.5rem 0}

@@ -1,22 +1,28 @@
 import type { TFunction } from 'i18next';
 import { DateTime } from 'luxon';
+import { isUnderMaintenance } from '../core/maintenance.ts';
 import { IMPACTS, type Impact } from '../core/model.ts';
 import { HISTORY_DAYS, type PublicComponent, type PublicIncident, type StatusData } from './data.ts';
 
-/** Statuspage's component statuses (maintenance is not supported yet). */
-export type ComponentStatus = 'operational' | Impact;
+/** Statuspage's component statuses. */
+export type ComponentStatus = 'operational' | 'under_maintenance' | Impact;
 
-/** Statuspage's page indicator and incident impact vocabulary. */
-export type Indicator = 'none' | 'minor' | 'major' | 'critical';
+/** Statuspage's page indicator and incident impact vocabulary; `maintenance` only for the page, while nothing is impaired. */
+export type Indicator = 'none' | 'minor' | 'major' | 'critical' | 'maintenance';
 
-const RANK: Record<ComponentStatus, number> = { operational: 0, degraded_performance: 1, partial_outage: 2, major_outage: 3 };
+/** An incident's impact: the indicators but `maintenance`. */
+export type IncidentImpact = Exclude<Indicator, 'maintenance'>;
+
+// Maintenance ranks above operational and below every impact: an incident during a window shows its impact.
+const RANK: Record<ComponentStatus, number> = { operational: 0, under_maintenance: 0.5, degraded_performance: 1, partial_outage: 2, major_outage: 3 };
 const INDICATOR_OF: Record<ComponentStatus, Indicator> = {
   operational: 'none',
+  under_maintenance: 'maintenance',
   degraded_performance: 'minor',
   partial_outage: 'major',
   major_outage: 'critical',
 };
-const SEVERITY_INDICATOR: Record<string, Indicator> = { SEV1: 'critical', SEV2: 'major', SEV3: 'minor', SEV4: 'minor' };
+const SEVERITY_INDICATOR: Record<string, IncidentImpact> = { SEV1: 'critical', SEV2: 'major', SEV3: 'minor', SEV4: 'minor' };
 
 export function worse(a: ComponentStatus, b: ComponentStatus): ComponentStatus {
   return RANK[b] > RANK[a] ? b : a;
@@ -26,33 +32,40 @@ export function isOpen(incident: PublicIncident): boolean {
   return incident.publicStatus !== 'resolved';
 }
 
-/** A component's status now: the worst impact any open incident gives it. */
+/** A component's status now: the worst impact any open incident gives it, else `under_maintenance` while a maintenance naming it is in progress. */
 export function componentStatus(data: StatusData, componentId: string): ComponentStatus {
   let status: ComponentStatus = 'operational';
   for (const incident of data.incidents.filter(isOpen)) {
     for (const c of incident.components) if (c.id === componentId) status = worse(status, c.impact);
   }
+  if (status === 'operational' && data.maintenances?.some((m) => isUnderMaintenance(m.status) && m.components.includes(componentId))) return 'under_maintenance';
   return status;
 }
 
 /** An incident's impact, Statuspage-style: from its worst component, else from its severity. */
-export function incidentImpact(incident: PublicIncident): Indicator {
+export function incidentImpact(incident: PublicIncident): IncidentImpact {
   if (incident.components.length === 0) return SEVERITY_INDICATOR[incident.severity] ?? 'minor';
-  return INDICATOR_OF[incident.components.map((c) => c.impact as ComponentStatus).reduce(worse, 'operational')];
+  return INDICATOR_OF[incident.components.map((c) => c.impact as ComponentStatus).reduce(worse, 'operational')] as IncidentImpact;
 }
 
-/** The page's overall indicator: the worst component, and at least `minor` while any incident is open. */
+/**
+ * The page's overall indicator: the worst component, and at least `minor` while any
+ * incident is open; `maintenance` (as Statuspage says) when nothing is impaired but a
+ * maintenance is in progress, whether it names components or not.
+ */
 export function pageIndicator(data: StatusData): Indicator {
   const worst = data.components.map((c) => componentStatus(data, c.id)).reduce(worse, 'operational');
-  let indicator = INDICATOR_OF[worst];
+  let indicator: IncidentImpact = worst === 'under_maintenance' ? 'none' : (INDICATOR_OF[worst] as IncidentImpact);
   for (const incident of data.incidents.filter(isOpen)) {
     const impact = incidentImpact(incident);
     if (INDICATORS.indexOf(impact) > INDICATORS.indexOf(indicator)) indicator = impact;
   }
+  if (indicator === 'none' && data.maintenances?.some((m) => isUnderMaintenance(m.status))) return 'maintenance';
   return indicator;
 }
 
-export const INDICATORS: readonly Indicator[] = ['none', 'minor', 'major', 'critical'];
+/** The incident impacts, least first. */
+export const INDICATORS: readonly IncidentImpact[] = ['none', 'minor', 'major', 'critical'];
 
 /** One day of a component's history. */
 export interface HistoryDay {

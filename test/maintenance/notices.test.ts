@@ -161,8 +161,9 @@ describeDb('maintenance notices to subscribers', () => {
       name: 'Database upgrade',
       status: 'scheduled',
       impact: 'maintenance',
-      scheduled_for: '2026-03-02T04:00:00.000Z',
-      scheduled_until: '2026-03-02T06:00:00.000Z',
+      // In the subscriber's zone, as Statuspage writes times in the page's.
+      scheduled_for: '2026-03-02T13:00:00.000+09:00',
+      scheduled_until: '2026-03-02T15:00:00.000+09:00',
     });
     expect(payload.incident.incident_updates).toHaveLength(1);
     expect(payload.incident.incident_updates[0]!.body).toContain('3/2 13:00 (JST)');
