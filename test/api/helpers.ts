@@ -7,7 +7,7 @@ import { chatPlatformsOf } from '../../src/chat/platforms.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { Database } from '../../src/db/client.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { buildServer, type Server } from '../../src/main.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import type { ServerPartFactory } from '../../src/server-part.ts';
@@ -45,7 +45,7 @@ export interface ApiResponse {
 }
 
 /** Starts the server: the API part, plus the given parts (a chat platform is registered first when `chat` is set). */
-export async function startApi(database: Database, options: { env?: Record<string, string>; chat?: boolean; parts?: ServerPartFactory[] } = {}): Promise<ApiHarness> {
+export async function startApi(database: Database, options: { env?: Record<string, string>; chat?: boolean; parts?: ServerPartFactory[]; logger?: Logger } = {}): Promise<ApiHarness> {
   const clock = new ManualClock(T0);
   const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', PUBLIC_URL: 'https://tsuiki.example', ...options.env });
   const runtime = await openRuntime(config, { database, clock, i18n: testI18n() });
@@ -56,7 +56,7 @@ export async function startApi(database: Database, options: { env?: Record<strin
     out.on('data', (chunk: string) => (printed += chunk));
     chatPlatformsOf(runtime).register(new ConsolePlatform(out, testI18n(), 'Asia/Tokyo', 'en', () => clock.now()));
   }
-  const server = await buildServer(runtime, { parts: [...(options.parts ?? []), apiServerPart], logger: createLogger({ level: 'silent' }), port: 0, host: '127.0.0.1' });
+  const server = await buildServer(runtime, { parts: [...(options.parts ?? []), apiServerPart], logger: options.logger ?? createLogger({ level: 'silent' }), port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${server.port}`;
   return {
     base,
