@@ -98,17 +98,33 @@ export function earliest(times: (Date | undefined)[]): Date | undefined {
   return times.filter((t): t is Date => t !== undefined).sort((a, b) => a.getTime() - b.getTime())[0];
 }
 
+/** At most `max` UTF-16 units (the limits count those), never cutting a surrogate pair in two. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '');
+  return `${head}…`;
+}
+
 /** One line of text, at most `max` characters: titles and names come from other systems. */
 export function oneLine(text: string | undefined, max = MAX_TITLE_LENGTH): string {
-  const line = (text ?? '').replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return cut((text ?? '').replace(/\s+/g, ' ').trim(), max);
 }
 
 /** A summary as the incident keeps it: trimmed, within the command limit, absent when empty. */
 export function summaryText(text: string | undefined): string | undefined {
   const trimmed = (text ?? '').trim();
-  if (!trimmed) return undefined;
-  return trimmed.length > MAX_TEXT_LENGTH ? `${trimmed.slice(0, MAX_TEXT_LENGTH - 1)}…` : trimmed;
+  return trimmed ? cut(trimmed, MAX_TEXT_LENGTH) : undefined;
+}
+
+/** Whether a parsed body nests deeper than `max` (measured without recursion): stored bodies are walked recursively. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    if (v && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** The first non-empty string. */

@@ -9,12 +9,15 @@ import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { pageLanguage } from '../manager/page-access.ts';
 import { receive } from '../outbox/inbox.ts';
-import { ALERT_SOURCES, type AlertSource, alertLane } from './delivery.ts';
+import { ALERT_SOURCES, type AlertSource, alertLane, nestsDeeperThan } from './delivery.ts';
 import { ALERT_SOURCE_DEFINITIONS } from './sources/index.ts';
 import { verifyPagerDutySignature } from './sources/pagerduty.ts';
 
 /** The inbox platform of alert deliveries; its worker processes only these. */
 export const ALERTS_PLATFORM = 'alerts';
+
+/** How deep a body may nest: an Alertmanager payload is four levels deep, Grafana's five. */
+const MAX_DEPTH = 32;
 
 /** Alertmanager groups can be large; far larger is not an alert. */
 export const MAX_ALERT_BODY_BYTES = 1024 * 1024;
@@ -97,6 +100,8 @@ export function registerAlertRoutes(app: App, deps: AlertRoutesDeps): AlertSourc
       } catch {
         return problem(c, deps, 400, 'invalidJson');
       }
+      // Far deeper than any source sends; stored bodies are walked recursively (made storable).
+      if (nestsDeeperThan(json, MAX_DEPTH)) return problem(c, deps, 400, 'invalidPayload', { source }, { errors: [{ pointer: '#', detail: `nested deeper than ${MAX_DEPTH} levels` }] });
       const parsed = definition.parse(json);
       if (parsed.kind === 'invalid') return problem(c, deps, 400, 'invalidPayload', { source }, { errors: errorsOf(parsed.issues) });
       // An event tsuiki does not act on (a PagerDuty acknowledgement): accepted, nothing to keep.
