@@ -222,11 +222,14 @@ async function recordNotice(tx: Tx, ctx: AppContext, m: MaintenanceRow, kind: Ma
     storable({ id, maintenanceId: m.id, kind, status: m.status, scheduledFor: m.scheduledFor, scheduledUntil: m.scheduledUntil, note, createdAt: now }),
   );
   if (m.visibility !== 'public') return;
-  await enqueueJob(tx, MAINTENANCE_NOTICE_JOB, { noticeId: id }, { key: `maintenance-notice:${id}`, runAt: now });
+  await enqueueJob(tx, MAINTENANCE_NOTICE_JOB, { noticeId: id }, { key: `${MAINTENANCE_NOTICE_KEY_PREFIX}${id}`, runAt: now });
   await tx.execute(sql`select pg_notify('tsuiki_status', ${id})`);
 }
 
-/** Fans one maintenance notice out to subscribers; handled where the publishing targets live. */
+/** The fan-out job's key is this and the notice's id. */
+export const MAINTENANCE_NOTICE_KEY_PREFIX = 'maintenance-notice:';
+
+/** Fans one maintenance notice out to subscribers and Statuspage; handled where the publishing targets live (src/publish/maintenance-notices.ts). */
 export const MAINTENANCE_NOTICE_JOB = defineJob({ name: 'maintenance.notice', version: 1, payload: z.object({ noticeId: z.uuid() }) });
 
 async function lockMaintenance(tx: Tx, number: number, meta: CommandMeta): Promise<MaintenanceRow> {

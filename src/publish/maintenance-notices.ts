@@ -14,6 +14,8 @@ import { pageIndicator } from '../status-page/view.ts';
 import { type Recipient, TerminalDeliveryError } from './channel.ts';
 import { type EmailChannel, unsubscribeUrl } from './email.ts';
 import { renderMaintenanceMail } from './maintenance-mail.ts';
+import { createStatuspageNoticeHandler, enqueueStatuspageNotice, MAINTENANCE_STATUSPAGE_JOB } from './maintenance-statuspage.ts';
+import type { StatuspageChannel } from './statuspage.ts';
 import type { WebhookChannel } from './webhook.ts';
 
 /**
@@ -39,6 +41,8 @@ export interface MaintenanceNoticeDeps {
   /** Absent without SMTP_URL/MAIL_FROM: email subscribers are not told. */
   email?: Pick<EmailChannel, 'sendRendered' | 'from'> | undefined;
   webhook: Pick<WebhookChannel, 'post'>;
+  /** With STATUSPAGE_*: each notice also goes to Atlassian Statuspage, written in `lang` with times in `timeZone`. */
+  statuspage?: { channel: Pick<StatuspageChannel, 'call'>; lang: string; timeZone: string } | undefined;
 }
 
 /** Registers the fan-out and the per-subscriber send on a process's job runner. */
@@ -48,15 +52,20 @@ export function registerMaintenanceNotices(jobs: JobRunner, deps: MaintenanceNot
   });
   const send = createNoticeSender(deps);
   jobs.register(MAINTENANCE_NOTICE_SEND_JOB, (payload) => send(payload));
+  if (deps.statuspage) {
+    const { channel, lang, timeZone } = deps.statuspage;
+    jobs.register(MAINTENANCE_STATUSPAGE_JOB, createStatuspageNoticeHandler({ db: deps.db, clock: deps.clock, i18n: deps.i18n, statuspage: channel, lang, timeZone }));
+  }
 }
 
 /**
  * Queues one send job per confirmed subscriber the notice concerns: email (when configured)
  * and webhook subscribers whose component filter is empty or meets the maintenance's
- * components (a maintenance naming none concerns everyone). The notice row is locked, so a
+ * components (a maintenance naming none concerns everyone), and the Statuspage target when
+ * configured. The notice row is locked, so a
  * second run of the fan-out (a retry, another process) waits and then adds only what is missing.
  */
-export async function fanOutMaintenanceNotice(deps: Pick<MaintenanceNoticeDeps, 'db' | 'clock' | 'email'>, noticeId: string): Promise<number> {
+export async function fanOutMaintenanceNotice(deps: Pick<MaintenanceNoticeDeps, 'db' | 'clock' | 'email' | 'statuspage'>, noticeId: string): Promise<number> {
   return deps.db.transaction(async (tx) => {
     const [notice] = await tx.select().from(t.maintenanceUpdate).where(eq(t.maintenanceUpdate.id, noticeId)).for('update');
     if (!notice) return 0;
@@ -79,6 +88,7 @@ export async function fanOutMaintenanceNotice(deps: Pick<MaintenanceNoticeDeps, 
       (await tx.select({ key: t.scheduledJob.key }).from(t.scheduledJob).where(like(t.scheduledJob.key, `${prefix}%`))).map((r) => r.key),
     );
     const now = deps.clock.now();
+    if (deps.statuspage) await enqueueStatuspageNotice(tx, notice, now);
     let added = 0;
     for (const { id } of subscribers) {
       const key = noticeSendKey(noticeId, id);

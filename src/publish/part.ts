@@ -11,11 +11,11 @@ import { languageName, type PublishChannel, type TargetName, TerminalDeliveryErr
 import { createChatReporter } from './chat-reporter.ts';
 import { createEmailChannel, type EmailChannel } from './email.ts';
 import { registerMaintenanceNotices } from './maintenance-notices.ts';
-import { createStatuspageChannel } from './statuspage.ts';
+import { createStatuspageChannel, type StatuspageChannel } from './statuspage.ts';
 import { createWebhookChannel, type WebhookChannel } from './webhook.ts';
 
-/** The targets by name; email and webhook also send maintenance notices. */
-export type ConfiguredChannels = Partial<Record<TargetName, PublishChannel>> & { email?: EmailChannel; webhook: WebhookChannel };
+/** The targets by name; email, webhook and Statuspage also carry maintenance notices. */
+export type ConfiguredChannels = Partial<Record<TargetName, PublishChannel>> & { email?: EmailChannel; webhook: WebhookChannel; statuspage?: StatuspageChannel };
 
 /** The targets the settings configure: webhooks always, email with SMTP_URL, Statuspage with its key, chat with a port. */
 export function createConfiguredChannels(runtime: Runtime, chat?: AnnouncementPort): ConfiguredChannels {
@@ -105,7 +105,16 @@ export function createPublishingPart(
   const translating = Boolean(runtime.app.translator);
   if (translating) runtime.jobs.register(TRANSLATE_PUBLIC_UPDATE_JOB, (payload) => runTranslateJob(runtime.app, payload));
   // Maintenance notices go out through the same email transport and webhook signer as updates.
-  registerMaintenanceNotices(runtime.jobs, { db: runtime.app.db, clock: runtime.app.clock, i18n: runtime.i18n, publicUrl: runtime.config.publicUrl, email: channels.email, webhook: channels.webhook });
+  const lang = runtime.config.locales[0]!;
+  registerMaintenanceNotices(runtime.jobs, {
+    db: runtime.app.db,
+    clock: runtime.app.clock,
+    i18n: runtime.i18n,
+    publicUrl: runtime.config.publicUrl,
+    email: channels.email,
+    webhook: channels.webhook,
+    statuspage: channels.statuspage && { channel: channels.statuspage, lang, timeZone: runtime.config.timeZones[lang] ?? 'UTC' },
+  });
   let unlisten: (() => Promise<void>) | undefined;
   return {
     name: 'publishing',

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Database, Db } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import { bodyFor, type DeliveryItem, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
-import { sendHttp } from './http-target.ts';
+import { type HttpAnswer, sendHttp } from './http-target.ts';
 
 export interface StatuspageSettings {
   apiKey: string;
@@ -150,12 +150,21 @@ export function isIncidentCreatedBy(listed: unknown, sent: SentIncident, notBefo
   return first?.status === sent.status && typeof first.body === 'string' && squash(first.body) === squash(sent.body);
 }
 
+/** The Statuspage target, which also makes other requests on the page's incidents (scheduled maintenances). */
+export interface StatuspageChannel extends PublishChannel {
+  /**
+   * One manage-API request on `/pages/{page}/incidents` + `suffix` (`''`, `/{id}`, `?q=…`),
+   * authorized and spaced like the target's own (1 request/s per key, across processes).
+   */
+  call(method: 'GET' | 'POST' | 'PATCH', suffix: string, body?: unknown): Promise<HttpAnswer>;
+}
+
 /**
  * The Atlassian Statuspage target: the first update of an incident creates it there, later
  * ones update it; components are mapped through `component.statuspage_id`. The outbox
  * keeps one incident's Statuspage deliveries in order, so the create comes first.
  */
-export function createStatuspageChannel(settings: StatuspageSettings): PublishChannel {
+export function createStatuspageChannel(settings: StatuspageSettings): StatuspageChannel {
   const base = (settings.apiUrl ?? 'https://api.statuspage.io/v1').replace(/\/+$/, '');
   const minIntervalMs = settings.minIntervalMs ?? 1_000;
   const sleep = settings.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -198,6 +207,10 @@ export function createStatuspageChannel(settings: StatuspageSettings): PublishCh
 
   return {
     target: 'statuspage',
+    call(method, suffix, body) {
+      const init = body === undefined ? { method, headers: { authorization } } : { method, headers, body: JSON.stringify(body) };
+      return spaced(() => sendHttp(`${pageUrl}${suffix}`, init, now));
+    },
     async deliver(item: DeliveryItem) {
       const update = item.update;
       const [known] = await settings.db
