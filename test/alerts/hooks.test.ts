@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { changeStatus } from '../../src/app/change-status.ts';
 import { closeIncident } from '../../src/app/close-incident.ts';
@@ -27,7 +27,19 @@ let database: TestDatabase;
 let clock: ManualClock;
 let server: Server;
 let alerts: AlertsPart;
-let platform: RecordingPlatform;
+let platform: FlakyPlatform;
+
+/** The recording platform, whose next post can be made to fail (a chat outage mid-processing). */
+class FlakyPlatform extends RecordingPlatform {
+  failNextPost = false;
+  override async post(channelId: string, message: Parameters<RecordingPlatform['post']>[1]): Promise<string> {
+    if (this.failNextPost) {
+      this.failNextPost = false;
+      throw new Error('chat is down');
+    }
+    return super.post(channelId, message);
+  }
+}
 let base: string;
 
 beforeAll(async () => {
@@ -37,7 +49,7 @@ beforeAll(async () => {
   // A catalog (COMPONENTS_FILE): label values are mapped onto it, unknown ones left out.
   const runtime = await openRuntime(config, { database, clock, i18n: testI18n(), settings: { strictComponents: true } });
   await syncComponents(database.db, { components: [{ id: 'api', name: 'API Service', names: { ja: 'API サービス' } }], glossary: [] }, T0);
-  platform = new RecordingPlatform(testI18n(), clock);
+  platform = new FlakyPlatform(testI18n(), clock);
   server = await buildServer(runtime, {
     parts: [
       (deps) => {
@@ -200,6 +212,42 @@ describeDb('POST /hooks/alertmanager', () => {
     expect(linked!.incident).toMatchObject({ title: 'ICMP ping failed', severity: 'SEV3', summary: null });
     const notes = (await entriesOf(linked!.incident.id)).filter((e) => e.kind === 'note');
     expect(notes[0]!.text).toBe('Alertmanager: firing: ICMP ping failed (172.29.254.30), ICMP ping failed (172.29.254.50), ICMP ping failed (172.29.254.66)');
+  });
+});
+
+describeDb('stored before answered', () => {
+  it('answers 202 once the delivery is stored, and a worker started later processes it from the database', async () => {
+    await alerts.worker.stop();
+    const body = inGroup(fixture<{ groupKey: string }>('alertmanager-firing'), 'stored');
+    try {
+      const res = await postHook(base, 'alertmanager', body, BEARER);
+      expect(res.status).toBe(202);
+      const stored = await database.db.select().from(t.inbox).where(and(eq(t.inbox.platform, 'alerts'), eq(t.inbox.lane, `alerts:alertmanager:${body.groupKey}`)));
+      expect(stored.map((r) => [r.kind, r.state])).toEqual([['alertmanager', 'pending']]);
+      expect(await groupIncidents(database.db, 'alertmanager', body.groupKey)).toEqual([]);
+    } finally {
+      alerts.worker.start();
+    }
+    await alerts.worker.drain();
+    expect(await groupIncidents(database.db, 'alertmanager', body.groupKey)).toHaveLength(1);
+  });
+
+  it('retries a delivery whose processing failed midway without recording anything twice', async () => {
+    const firing = inGroup(fixture<{ groupKey: string }>('alertmanager-firing'), 'retried');
+    await deliver('alertmanager', firing);
+    const [linked] = await groupIncidents(database.db, 'alertmanager', firing.groupKey);
+    const channel = await channelOf(linked!.incident.id);
+    const entries = (await entriesOf(linked!.incident.id)).length;
+    platform.failNextPost = true;
+    await deliver('alertmanager', inGroup(fixture('alertmanager-resolved'), 'retried'));
+    // The proposal could not be posted: the request waits to be retried, its writes committed.
+    const [waiting] = await database.db.select().from(t.inbox).where(and(eq(t.inbox.platform, 'alerts'), eq(t.inbox.state, 'pending')));
+    expect(waiting?.lastError).toBe('chat is down');
+    clock.advance(5 * MINUTE);
+    await alerts.worker.drain();
+    expect(await database.db.select().from(t.inbox).where(and(eq(t.inbox.platform, 'alerts'), eq(t.inbox.state, 'pending')))).toEqual([]);
+    expect((await entriesOf(linked!.incident.id)).length).toBe(entries + 1);
+    expect(platform.posts.filter((p) => p.channelId === channel && p.message.actions?.length)).toHaveLength(1);
   });
 });
 
