@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { loadIncidentHead, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { AppContext } from './context.ts';
+import { markIncidentChanged } from './incident-changed.ts';
 
 /** The zone a person's typed times are read in: their own, else the team's. */
 export function actorZone(ctx: Pick<AppContext, 'settings'>, actor: Actor): string {
@@ -102,6 +103,7 @@ async function writeOnce<O extends Outcome>(
       incidentId: resultIncidentId,
       detail: { actorName: meta.actor.name, outcome },
     });
+    if (resultIncidentId) await markIncidentChanged(tx, resultIncidentId, now);
     await meta.enqueue?.(tx, { verb, incidentId: resultIncidentId });
     return { outcome, replayed: false };
   });

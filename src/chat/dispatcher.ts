@@ -17,7 +17,7 @@ import { text } from './commands/reply.ts';
 import type { CommandContext, CommandReply } from './commands/types.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { errorMessage, RetryLaterError } from './errors.ts';
-import { ensureIncidentChannel, refreshIncidentHeader, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
+import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from './incident-channel.ts';
 import type { DispatchResult, NeutralMessage, Reply } from './message.ts';
 import type { ChatFile, ChatPlatform } from './platform.ts';
 import { type RenderContext, renderPreview } from './render.ts';
@@ -74,12 +74,12 @@ export interface DispatcherDeps {
    */
   deferTranslation?: boolean;
   /**
-   * The platform's `enqueue` queues the live header in the write's own transaction and renders it
-   * when it sends (Teams): the dispatcher then neither loads the whole incident for it nor queues it again.
+   * The live header is re-rendered here after each write (the console: its channels live in
+   * this session, where no server's worker reaches). Elsewhere every write owes the incident
+   * an `incident.changed` job, committed with it, and the chat parts' worker renders the
+   * headers on every platform (header-refresh.ts).
    */
-  headerQueuedWithWrite?: boolean;
-  /** Every chat platform of the process: a write refreshes the live header on each that has a place for the incident. */
-  platforms?: () => readonly ChatPlatform[];
+  inlineHeader?: boolean;
 }
 
 /** What a write showed: the replies, and the preview whose translation is still to come (`deferTranslation`). */
@@ -250,7 +250,7 @@ export class Dispatcher {
   }
 
   /**
-   * Shows the result where the incident lives and refreshes its header. The write has
+   * Shows the result where the incident lives (and, with `inlineHeader`, its header). The write has
    * already committed, so a failure here — chat, or the database going away right after the
    * commit — is logged, never reported as "not recorded": the user still hears the result.
    */
@@ -262,17 +262,7 @@ export class Dispatcher {
       this.deps.logger.warn({ err: e, incidentId }, 'recorded, but could not show the result in the incident channel');
       shown = { replies: [{ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message }] };
     }
-    await this.refreshOtherHeaders(incidentId);
     return shown;
-  }
-
-  /** The live header on every other platform with a place for the incident (a command typed in Slack refreshes Teams' too). */
-  private async refreshOtherHeaders(incidentId: string): Promise<void> {
-    const { app, i18n, platform, logger } = this.deps;
-    for (const other of this.deps.platforms?.() ?? []) {
-      if (other.platform === platform.platform) continue;
-      await refreshIncidentHeader({ app, i18n, platform: other, logger }, incidentId);
-    }
   }
 
   /** What {@link afterWrite} does when nothing fails. */
@@ -290,10 +280,10 @@ export class Dispatcher {
         logger.warn({ err: e, updateId: previewUpdateId }, 'could not fill machine translations');
       }
     }
-    // The whole incident only for a header rendered here; a platform that renders its own needs the preview's update alone.
+    // The whole incident only for a header rendered here; elsewhere the preview needs its update alone.
     // Without its timeline: neither the header nor the preview shows it, and it grows with every note.
-    const snapshot = this.deps.headerQueuedWithWrite ? undefined : await loadSnapshot(app.db, incidentId, { entries: false });
-    const incident = this.deps.headerQueuedWithWrite ? await loadIncidentNumber(app.db, incidentId) : snapshot;
+    const snapshot = this.deps.inlineHeader ? await loadSnapshot(app.db, incidentId, { entries: false }) : undefined;
+    const incident = snapshot ?? (await loadIncidentNumber(app.db, incidentId));
     if (!incident) return { replies: [{ visibility: 'ephemeral', message }] };
     const preview = !previewUpdateId ? undefined : snapshot ? snapshot.publicUpdates.find((u) => u.id === previewUpdateId) : await loadPublicUpdate(app.db, incidentId, previewUpdateId);
     const previewMessage = preview ? renderPreview(this.renderContext(lang), incident, preview, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }) : undefined;

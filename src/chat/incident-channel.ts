@@ -97,29 +97,19 @@ export async function ensureIncidentChannel(
   }
 }
 
-/** Re-renders the live header in place (after a write made elsewhere than a command); failures are logged. */
-export async function refreshIncidentHeader(deps: IncidentChannelDeps, incidentId: string): Promise<void> {
-  const { app, platform, logger } = deps;
-  try {
-    const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
-    const incident = chatRef && (await loadSnapshot(app.db, incidentId));
-    if (chatRef && incident) await upsertIncidentHeader(deps, chatRef, incident);
-  } catch (e) {
-    logger.warn({ err: e, incidentId }, 'could not refresh the incident header');
-  }
-}
-
-/** Posts or edits the header of an incident already loaded, remembering its message id; failures are logged. */
+/** Posts or edits the header of an incident already loaded, remembering its message id; failures are logged (or thrown, with `rethrow`). */
 export async function upsertIncidentHeader(
   deps: IncidentChannelDeps,
   chatRef: { id: string; channelId: string; headerMessageId: string | null },
   incident: IncidentSnapshot,
+  options: { rethrow?: boolean } = {},
 ): Promise<void> {
   const { app, platform, logger } = deps;
   try {
     const messageId = await platform.upsertHeader(chatRef.channelId, chatRef.headerMessageId ?? undefined, renderHeader(teamRenderContext(app, deps.i18n), incident));
     if (messageId !== chatRef.headerMessageId) await app.db.update(t.chatRef).set({ headerMessageId: messageId }).where(eq(t.chatRef.id, chatRef.id));
   } catch (e) {
+    if (options.rethrow) throw e;
     logger.warn({ err: e, incidentId: incident.id }, 'could not refresh the incident header');
   }
 }

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../app/context.ts';
 import { translatePublicUpdate } from '../app/translate-public-update.ts';
-import { ensureIncidentChannel, type IncidentChannelDeps, refreshIncidentHeader, teamRenderContext } from '../chat/incident-channel.ts';
+import { ensureIncidentChannel, type IncidentChannelDeps, teamRenderContext } from '../chat/incident-channel.ts';
 import type { NeutralMessage } from '../chat/message.ts';
 import type { ChatPlatform } from '../chat/platform.ts';
 import { renderPreview } from '../chat/render.ts';
@@ -122,7 +122,6 @@ export function createUpstreamPoller(options: UpstreamPollerOptions): UpstreamPo
         await platform.post(chatRef.channelId, { text: lines[0]!, lines } satisfies NeutralMessage);
         await platform.post(chatRef.channelId, renderPreview(rc, incident, update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }));
       }
-      await refreshIncidentHeader(deps, result.incidentId);
     } catch (e) {
       logger.warn({ err: e, incidentId: result.incidentId }, 'could not show the upstream import in chat');
     }

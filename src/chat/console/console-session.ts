@@ -4,8 +4,6 @@ import type { Actor } from '../../core/model.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Dispatcher, type IncomingAction } from '../dispatcher.ts';
 import { postmortemLinksFor } from '../postmortem-link.ts';
-import { chatPlatformsOf } from '../platforms.ts';
-import { TeamsPlatform } from '../teams/teams-platform.ts';
 import type { Logger } from '../../logger.ts';
 import type { Reply } from '../message.ts';
 import { ConsolePlatform } from './console-platform.ts';
@@ -28,13 +26,9 @@ export class ConsoleSession {
     const { app, i18n } = runtime;
     this.platform = new ConsolePlatform(out, i18n, app.settings.teamTimeZone, actor.lang, () => app.clock.now());
     this.platform.filesDir = resolve(runtime.config.dataDir, 'files');
-    // The console runs beside the server, not in it: Teams is reached through its queue (the serving process's worker sends).
-    const teams = runtime.config.teams.appId ? new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger }) : undefined;
-    const platforms = () => {
-      const registered = chatPlatformsOf(runtime).all();
-      return teams && !registered.some((p) => p.platform === 'teams') ? [...registered, teams] : registered;
-    };
-    this.dispatcher = new Dispatcher({ app, i18n, platform: this.platform, logger, postmortemLinks: postmortemLinksFor(runtime), platforms });
+    // Its channels live in this session, so their headers are drawn here; the headers in Slack
+    // and Teams are rendered by a serving process's worker, from the job each write leaves.
+    this.dispatcher = new Dispatcher({ app, i18n, platform: this.platform, logger, postmortemLinks: postmortemLinksFor(runtime), inlineHeader: true });
   }
 
   /** Handles one line of input; returns false when the person asked to quit. */

@@ -1,6 +1,5 @@
 import { nodeHandler } from '../../http.ts';
 import type { SyncServerPartFactory } from '../../server-part.ts';
-import { chatPlatformsOf } from '../platforms.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack-app.ts';
 
 /** Slack as a server part: POST /slack/events on the shared server (or Socket Mode); absent without SLACK_BOT_TOKEN. */
@@ -9,8 +8,6 @@ export const slackServerPart: SyncServerPartFactory = ({ runtime, logger, metric
   if (!botToken) return undefined;
   const slack = createSlackApp({ runtime, logger, metrics, botToken, signingSecret, appToken, apiUrl });
   const listener = slack.requestListener;
-  // Publishing and the manager part post through it too.
-  chatPlatformsOf(runtime).register(slack.context.platform);
   return {
     name: 'slack',
     routes: (app) => {

@@ -6,6 +6,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Dispatcher } from '../dispatcher.ts';
 import { postmortemLinksFor } from '../postmortem-link.ts';
+import { handleIncidentChanges } from '../header-refresh.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { timelineLinksFor } from '../timeline-link.ts';
 import { createInboxWorker, type InboxWorker } from '../../outbox/inbox.ts';
@@ -121,8 +122,6 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       logger: log,
       timelineLinks: timelineLinksFor(runtime),
       postmortemLinks: postmortemLinksFor(runtime),
-      // A command typed in Slack refreshes the incident's header in Teams too.
-      platforms: () => chatPlatformsOf(runtime).all(),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
     platform,
@@ -141,6 +140,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     handlers: slackRequestHandlers(context),
     ...(options.inboxPollMs ? { intervalMs: options.inboxPollMs } : {}),
   });
+  // Publishing, the manager part and header renders post through it too.
+  chatPlatformsOf(runtime).register(platform);
+  // Headers are rendered by the job runner, on every platform, from the job each write leaves.
+  handleIncidentChanges(runtime.jobs, { app: runtime.app, i18n: runtime.i18n, logger: log, platforms: () => chatPlatformsOf(runtime).all() });
   registerListeners(bolt, context);
   if (socketMode) storeEventsBeforeBolt(socketMode, context);
   bolt.error(async (error) => {
@@ -154,6 +157,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     requestListener,
     async start() {
       context.inbox.start();
+      runtime.jobs.start();
       if (socketMode) await bolt.start();
     },
     async stop() {
@@ -162,6 +166,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       if (socketMode) await socketMode.client.disconnect();
       // What is stored but not processed stays in the inbox for the next process.
       await context.inbox.stop();
+      await runtime.jobs.stop();
     },
   };
 }

@@ -12,7 +12,6 @@ import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import { Dispatcher } from '../dispatcher.ts';
 import type { PostmortemLinks } from '../postmortem-link.ts';
-import type { ChatPlatform } from '../platform.ts';
 import { errorMessage } from '../errors.ts';
 import { type DispatchResult, messageToText, type NeutralMessage } from '../message.ts';
 import { bodyIn, renderPreview } from '../render.ts';
@@ -28,7 +27,7 @@ import {
   translationFormCard,
 } from './cards.ts';
 import { type ConversationParts, channelOf, findConversation, partsOfReference, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
-import { ChatTakenError, queueIncidentConversation, queueIncidentHeader, queuePreviewTranslation } from './teams-outbox.ts';
+import { ChatTakenError, queueIncidentConversation, queuePreviewTranslation } from './teams-outbox.ts';
 import { TeamsPlatform } from './teams-platform.ts';
 
 export interface TeamsBotDeps {
@@ -41,8 +40,6 @@ export interface TeamsBotDeps {
   incidentsChannel?: string | undefined;
   /** Signs links to the rendered postmortem (the link card at `close` and `postmortem`). */
   postmortemLinks?: PostmortemLinks | undefined;
-  /** Every chat platform of the process: a Teams command refreshes the incident's header on the others too. */
-  platforms?: (() => readonly ChatPlatform[]) | undefined;
 }
 
 /** What an `adaptiveCard/action` invoke answers: the card that replaces the one clicked. */
@@ -111,17 +108,18 @@ export class TeamsBot {
   }
 
   private dispatcherFor(context: TurnContext): Dispatcher {
-    const { app, i18n, logger, metrics, graphTeamId, incidentsChannel, postmortemLinks, platforms } = this.deps;
+    const { app, i18n, logger, metrics, graphTeamId, incidentsChannel, postmortemLinks } = this.deps;
     const platform = new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger, graphTeamId, incidentsChannel, origin: originOf(context) });
-    // The turn answers its invoker and nothing else: the header is queued with the write (enqueueFor)
-    // and rendered by the worker, a preview's translation follows from the worker (translateLater).
-    return new Dispatcher({ app, i18n, platform, logger, postmortemLinks, deferTranslation: true, headerQueuedWithWrite: true, ...(platforms ? { platforms } : {}), ...(metrics ? { metrics } : {}) });
+    // The turn answers its invoker and nothing else: the header follows from the write's
+    // incident.changed job, a preview's translation from the worker (translateLater).
+    return new Dispatcher({ app, i18n, platform, logger, postmortemLinks, deferTranslation: true, ...(metrics ? { metrics } : {}) });
   }
 
   /**
-   * What a write owes Teams, queued in its own transaction: a declared incident's channel or
-   * thread (made by the worker, its first post the live header), and a fresh header for every
-   * change. A retried activity replays its receipt and queues nothing twice.
+   * What a declare owes Teams, queued in its own transaction: the incident's channel or thread
+   * (made by the worker, its first post the live header), planned from the conversation the
+   * turn came from, which only the turn knows. A retried activity replays its receipt and
+   * queues nothing twice. Later headers follow from the incident.changed job every write leaves.
    */
   private enqueueFor(context: TurnContext): NonNullable<CommandMeta['enqueue']> {
     const { app, graphTeamId } = this.deps;
@@ -140,7 +138,6 @@ export class TeamsBot {
           if (!(e instanceof ChatTakenError)) throw e;
         }
       }
-      await queueIncidentHeader(tx, write.incidentId, at);
     };
   }
 

@@ -2,6 +2,7 @@ import type { Agent } from 'node:https';
 import { isLoopbackHost } from '../../config.ts';
 import { nodeHandler } from '../../http.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../server-part.ts';
+import { handleIncidentChanges } from '../header-refresh.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { postmortemLinksFor } from '../postmortem-link.ts';
 import { TeamsConnector } from './connector-client.ts';
@@ -70,8 +71,9 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
       graphTeamId: graph?.teamId,
       incidentsChannel,
       postmortemLinks: postmortemLinksFor(runtime),
-      platforms: () => chatPlatformsOf(runtime).all(),
     });
+    // Headers are rendered by the job runner, on every platform, from the job each write leaves.
+    handleIncidentChanges(runtime.jobs, { app, i18n, logger: log, platforms: () => chatPlatformsOf(runtime).all() });
     const handler = processNodeRequest(adapter, bot.onTurn, log);
     // Publishing, reminders and digests post through this one; it queues and wakes the worker.
     chatPlatformsOf(runtime).register(

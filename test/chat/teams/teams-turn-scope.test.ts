@@ -79,11 +79,12 @@ describeDb('Teams: the turn answers its invoker and nothing else', () => {
     const [before] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.purpose, 'incident'));
     const out = { chunks: [] as string[], write(chunk: string) { this.chunks.push(chunk); return true; } };
     const session = new ConsoleSession(h.runtime, out as never, { platform: 'console', id: 'ops', name: 'ops', lang: 'en' }, createLogger({ level: 'silent' }));
+    const from = h.connector.calls.length;
     await session.input('INC-1 severity 1');
+    // The write left an incident.changed job; the serving process's worker queues and sends the header.
+    await h.settle();
     const [queued] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.id, before!.id));
     expect(queued!.headerVersion).toBeGreaterThan(before!.headerVersion);
-    const from = h.connector.calls.length;
-    await h.settle();
     const edit = h.connector.since(from).find((c) => c.operationId === 'Conversations_UpdateActivity' && c.params.activityId === before!.headerActivityId);
     expect(edit).toBeDefined();
     expect(JSON.stringify(edit!.body)).toMatch(/SEV ?1|Sev ?1|sev1|SEV1/i);

@@ -78,6 +78,8 @@ export async function startSlackHarness(database: Database, options: Partial<Fak
       // The listener registers its work right after acking; let it get there before draining.
       await new Promise((resolve) => setImmediate(resolve));
       await slack.context.inbox.drain();
+      // And what its writes left for the job runner (the live header).
+      await runtime.jobs.drain();
       return { status: res.status, body };
     },
     async close() {
