@@ -20,6 +20,7 @@ export function apiRouteSpecs(deps: ServerPartDeps): RouteSpec[] {
     platforms: () => chatPlatformsOf(runtime).all(),
     timelineLinks: timelineLinksFor(runtime),
     postmortemLinks: postmortemLinksFor(runtime),
+    metrics: deps.metrics,
   });
   const openapi: RouteSpec = route({
     method: 'get',

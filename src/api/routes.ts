@@ -41,13 +41,22 @@ const IDEMPOTENCY_RESPONSES = {
 async function incidentIdOf(deps: ApiCommandDeps, raw: string): Promise<{ id: string; number: number }> {
   const number = incidentNumberOf(raw);
   const id = await findIncidentIdByNumber(deps.app.db, number);
-  if (!id) throw new ApiProblemNotFound(number);
+  if (!id) throw new ApiProblem(404, 'not_found', { path: incidentPath(number) });
   return { id, number };
 }
 
-class ApiProblemNotFound extends ApiProblem {
-  constructor(number: number) {
-    super(404, 'not_found', { path: incidentPath(number) });
+/** Counts a command as chat's are counted (`commands_total`, platform `api`), refused ones included. */
+async function counted<T>(deps: ApiCommandDeps, verb: () => string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await work();
+    deps.metrics?.commandsTotal.inc({ verb: verb(), platform: 'api', outcome: 'ok' });
+    return result;
+  } catch (e) {
+    deps.metrics?.commandsTotal.inc({ verb: verb(), platform: 'api', outcome: 'error' });
+    throw e;
+  } finally {
+    deps.metrics?.commandDuration.observe({ verb: verb() }, (performance.now() - started) / 1000);
   }
 }
 
@@ -113,7 +122,7 @@ export function apiRoutes(deps: ApiCommandDeps): RouteSpec[] {
         201: { description: 'Declared (or, for a replayed Idempotency-Key, declared by the first request).', schema: CommandResult, headers: { Location: 'The incident in the API.' } },
         ...IDEMPOTENCY_RESPONSES,
       },
-      handle: async (req) => {
+      handle: (req) => counted(deps, () => 'declare', async () => {
         const { body } = req;
         const severity = typeof body.severity === 'number' ? severityFromNumber(body.severity) : body.severity;
         const command: Command = storable({
@@ -133,7 +142,7 @@ export function apiRoutes(deps: ApiCommandDeps): RouteSpec[] {
           headers: { Location: incident.url },
           json: { verb: 'declare', replayed: reply.replayed ?? false, message: messageJson(reply.message), incident },
         };
-      },
+      }),
     }),
     route({
       method: 'get',
@@ -165,30 +174,34 @@ export function apiRoutes(deps: ApiCommandDeps): RouteSpec[] {
         404: problem('No incident has this number.'),
         ...IDEMPOTENCY_RESPONSES,
       },
-      handle: async (req) => {
-        const { params, body } = req;
-        const incident = await incidentIdOf(deps, params.number);
-        const text = storable(body.text);
-        const now = deps.app.clock.now();
-        const actor = apiActor(requester(req, body.timeZone));
-        const parsed = parseCommand(text, { now, timeZone: actor.timeZone ?? deps.app.settings.teamTimeZone });
-        const { command } = parsed;
-        if (!INCIDENT_VERBS.includes(command.verb)) throw new ApiProblem(400, 'verb_not_for_incident', { verb: command.verb, verbs: INCIDENT_VERBS.join(', ') });
-        if (parsed.incidentNumber !== undefined && parsed.incidentNumber !== incident.number) {
-          throw new ApiProblem(400, 'incident_mismatch', { named: formatIncidentRef(parsed.incidentNumber), ref: formatIncidentRef(incident.number) });
-        }
-        const { reply } = await runApiCommand(deps, requester(req, body.timeZone), command, incident.id);
-        const update = reply.previewUpdateId ? await loadPublicUpdate(deps.app.db, incident.id, reply.previewUpdateId) : undefined;
-        return {
-          status: 200,
-          json: {
-            verb: command.verb,
-            replayed: reply.replayed ?? false,
-            message: messageJson(reply.message),
-            ...(update ? { publicUpdate: publicUpdateJson(update) } : {}),
-            incident: await incidentAnswer(deps, incident.id, req.lang),
-          },
-        };
+      handle: (req) => {
+        let verb = 'unknown';
+        return counted(deps, () => verb, async () => {
+          const { params, body } = req;
+          const incident = await incidentIdOf(deps, params.number);
+          const text = storable(body.text);
+          const now = deps.app.clock.now();
+          const actor = apiActor(requester(req, body.timeZone));
+          const parsed = parseCommand(text, { now, timeZone: actor.timeZone ?? deps.app.settings.teamTimeZone });
+          const { command } = parsed;
+          verb = command.verb;
+          if (!INCIDENT_VERBS.includes(command.verb)) throw new ApiProblem(400, 'verb_not_for_incident', { verb: command.verb, verbs: INCIDENT_VERBS.join(', ') });
+          if (parsed.incidentNumber !== undefined && parsed.incidentNumber !== incident.number) {
+            throw new ApiProblem(400, 'incident_mismatch', { named: formatIncidentRef(parsed.incidentNumber), ref: formatIncidentRef(incident.number) });
+          }
+          const { reply } = await runApiCommand(deps, requester(req, body.timeZone), command, incident.id);
+          const update = reply.previewUpdateId ? await loadPublicUpdate(deps.app.db, incident.id, reply.previewUpdateId) : undefined;
+          return {
+            status: 200,
+            json: {
+              verb: command.verb,
+              replayed: reply.replayed ?? false,
+              message: messageJson(reply.message),
+              ...(update ? { publicUpdate: publicUpdateJson(update) } : {}),
+              incident: await incidentAnswer(deps, incident.id, req.lang),
+            },
+          };
+        });
       },
     }),
     route({

@@ -12,6 +12,7 @@ import type { Actor } from '../core/model.ts';
 import { findIncidentChatRef, loadPublicUpdate, loadSnapshot } from '../db/incident-repository.ts';
 import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import type { ApiCaller } from './tokens.ts';
 
 /** What running a command for the API needs: the use cases, words, links, and the chat platforms to keep current. */
@@ -23,6 +24,8 @@ export interface ApiCommandDeps {
   platforms: () => readonly ChatPlatform[];
   timelineLinks?: TimelineLinks | undefined;
   postmortemLinks?: PostmortemLinks | undefined;
+  /** Where commands are counted, as chat's are. */
+  metrics?: Metrics | undefined;
 }
 
 /** Who a command comes from and how the caller reads and writes times. */

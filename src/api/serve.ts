@@ -74,8 +74,12 @@ async function serve(c: Context<AppEnv>, spec: RouteSpec, deps: ServeDeps): Prom
     const rendered = render(answer, lang);
     if (claimed) {
       // Only an answer that recorded something is kept; a refusal recorded nothing, and its key may be used again.
-      if (answer.status < 400) await storeAnswer(deps.db, claimed.tokenId, claimed.key, rendered);
-      else await releaseKey(deps.db, claimed.tokenId, claimed.key);
+      const { tokenId, key: claimedKey } = claimed;
+      claimed = undefined;
+      // The command has committed: failing to keep its answer must not say otherwise. The key then
+      // counts as running until IN_PROGRESS_MS, and a retry after that is answered from the receipt.
+      const keep = answer.status < 400 ? storeAnswer(deps.db, tokenId, claimedKey, rendered) : releaseKey(deps.db, tokenId, claimedKey);
+      await keep.catch((err: unknown) => deps.logger.warn({ err, key: claimedKey }, 'could not keep the answer of an Idempotency-Key'));
     }
     return c.body(rendered.body, rendered.status as 200, rendered.headers);
   } catch (e) {

@@ -306,6 +306,18 @@ describeDb('POST /api/v1/incidents/{number}/commands', () => {
   });
 });
 
+describeDb('API metrics', () => {
+  it('counts API commands in commands_total as chat’s are, refused ones as errors', async () => {
+    const { number } = (await declare({ title: 'Counted' })).json.incident;
+    await command(number, 'note counted');
+    await command(number, 'frobnicate');
+    const metrics = await (await fetch(`${api.base}/metrics`)).text();
+    expect(metrics).toMatch(/^commands_total\{verb="update",platform="api",outcome="ok"\} [1-9]/m);
+    expect(metrics).toMatch(/^commands_total\{verb="declare",platform="api",outcome="ok"\} [1-9]/m);
+    expect(metrics).toMatch(/^commands_total\{verb="unknown",platform="api",outcome="error"\} [1-9]/m);
+  });
+});
+
 describeDb('GET /api/v1/incidents/{number}/postmortem', () => {
   it('answers 404 before a draft exists, then JSON per language or Markdown by Accept', async () => {
     const { number } = (await declare({ title: 'Postmortem via API' })).json.incident;
