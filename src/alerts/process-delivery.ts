@@ -8,7 +8,7 @@ import type { NeutralMessage } from '../chat/message.ts';
 import type { ChatPlatform } from '../chat/platform.ts';
 import { DomainError } from '../core/errors.ts';
 import { type Actor, formatIncidentRef, OPEN_STATUSES, type Status } from '../core/model.ts';
-import { rowsOf } from '../db/client.ts';
+import { type Db, rowsOf, type Tx } from '../db/client.ts';
 import { findIncidentChatRef } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
@@ -71,8 +71,9 @@ async function findOpenGroup(app: AppContext, source: AlertSource, groupKey: str
 export async function processDelivery(deps: AlertProcessorDeps, item: InboxItem, delivery: AlertDelivery): Promise<void> {
   const group = await findOpenGroup(deps.app, delivery.source, delivery.groupKey);
   if (!group) {
-    if (delivery.status === 'firing') await declareFromAlerts(deps, item, delivery);
-    else deps.logger.info({ source: delivery.source, groupKey: delivery.groupKey }, 'resolved alert group with no open incident: nothing to propose');
+    if (delivery.status === 'resolved') deps.logger.info({ source: delivery.source, groupKey: delivery.groupKey }, 'resolved alert group with no open incident: nothing to propose');
+    else if (await firesAnew(deps.app, delivery)) await declareFromAlerts(deps, item, delivery);
+    else deps.logger.info({ source: delivery.source, groupKey: delivery.groupKey }, 'alerts of a closed incident still firing: nothing new to declare');
     return;
   }
   try {
@@ -82,6 +83,24 @@ export async function processDelivery(deps: AlertProcessorDeps, item: InboxItem,
     if (e instanceof DomainError && e.code === 'incident_closed' && delivery.status === 'firing') await declareFromAlerts(deps, item, delivery);
     else throw e;
   }
+}
+
+/**
+ * Whether a group with no open incident fires anew: some firing alert was not part of the
+ * incident last closed for it (a new alert, or one that fired again with a new start). The
+ * alerts that incident was about, still firing, are the occurrence already handled.
+ */
+async function firesAnew(app: AppContext, delivery: AlertDelivery): Promise<boolean> {
+  const g = t.alertGroup;
+  const [last] = await app.db
+    .select({ id: g.id, incidentId: g.incidentId })
+    .from(g)
+    .where(and(eq(g.source, delivery.source), eq(g.groupKey, delivery.groupKey)))
+    .orderBy(desc(g.firstReceivedAt))
+    .limit(1);
+  if (!last) return true;
+  const seen = await seenAlerts(app.db, last.incidentId, last.id);
+  return delivery.alerts.some((a) => a.status === 'firing' && !seen.firing.has(a.id));
 }
 
 /** Alert names as one timeline line lists them: the first twenty, then how many more. */
@@ -140,7 +159,7 @@ async function declareFromAlerts(deps: AlertProcessorDeps, item: InboxItem, deli
 }
 
 /** The alert ids already on the group's timeline entries, firing and resolved. */
-async function seenAlerts(tx: Parameters<Parameters<typeof runWrite>[4]>[0], incidentId: string, groupId: string): Promise<{ firing: Set<string>; resolved: Set<string> }> {
+async function seenAlerts(tx: Db | Tx, incidentId: string, groupId: string): Promise<{ firing: Set<string>; resolved: Set<string> }> {
   const rows = rowsOf<{ data: unknown }>(
     await tx.execute(sql`select data from timeline_entry where incident_id = ${incidentId}::uuid and kind = 'note' and data->>'alertGroup' = ${groupId}`),
   );

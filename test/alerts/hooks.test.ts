@@ -204,6 +204,18 @@ describeDb('POST /hooks/alertmanager', () => {
     expect(linked[1]!.incident.id).not.toBe(first!.incident.id);
   });
 
+  it('declares nothing when, after the close, only the alerts the closed incident was about still fire', async () => {
+    const grown = inGroup(fixture<{ groupKey: string }>('alertmanager-firing-more'), 'still');
+    await deliver('alertmanager', grown);
+    const [first] = await groupIncidents(database.db, 'alertmanager', grown.groupKey);
+    const meta = { actor: { ...person('Jiro'), id: 'jiro-closer-2' }, inIncidentChannel: true };
+    await changeStatus(server.runtime.app, meta, first!.incident.id, { status: 'resolved' });
+    await closeIncident(server.runtime.app, meta, first!.incident.id, {});
+    // The second pod's alert went away; the first still fires, as it did before the close: a new delivery, no new occurrence.
+    await deliver('alertmanager', inGroup(fixture('alertmanager-firing'), 'still'));
+    expect((await groupIncidents(database.db, 'alertmanager', grown.groupKey)).map((l) => l.incident.id)).toEqual([first!.incident.id]);
+  });
+
   it('reads payloads without fingerprints (Alertmanager before 0.19), an unknown severity word as the default', async () => {
     const body = inGroup(fixture<{ groupKey: string }>('alertmanager-no-fingerprint'), 'old');
     await deliver('alertmanager', body);
