@@ -40,10 +40,9 @@ export function honoPath(path: string): string {
  */
 export function registerRoutes(app: App, routes: readonly RouteSpec[], deps: ServeDeps): void {
   for (const spec of routes) app.on(spec.method.toUpperCase(), honoPath(spec.path), (c) => serve(c, spec, deps));
-  app.all(`${API_BASE}/*`, (c) => {
-    const lang = pageLanguage(c, deps.languages);
-    return problemResponse(c, new ApiProblem(404, 'not_found', { path: c.req.path }), deps, lang);
-  });
+  const notFound = (c: Context<AppEnv>) => problemResponse(c, new ApiProblem(404, 'not_found', { path: c.req.path }), deps, pageLanguage(c, deps.languages));
+  app.all(API_BASE, notFound);
+  app.all(`${API_BASE}/*`, notFound);
 }
 
 async function serve(c: Context<AppEnv>, spec: RouteSpec, deps: ServeDeps): Promise<Response> {

@@ -72,9 +72,12 @@ describeDb('API authentication', () => {
   });
 
   it('answers an unknown path under /api/v1 with a 404 problem', async () => {
-    const res = await api.call('GET', '/api/v1/nothing-here', { token });
-    expect(res.status).toBe(404);
-    expect(res.json).toMatchObject({ code: 'not_found', status: 404, instance: '/api/v1/nothing-here' });
+    for (const path of ['/api/v1/nothing-here', '/api/v1', '/api/v1/incidents/1/nothing']) {
+      const res = await api.call('GET', path, { token });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.json).toMatchObject({ code: 'not_found', status: 404, instance: path });
+    }
   });
 });
 
