@@ -88,6 +88,19 @@ describeDb('Idempotency-Key', () => {
     expect((await stored('crash-1'))[0]?.status).toBe(201);
   });
 
+  it('runs a retry after the first request died before its command committed, recording it once', async () => {
+    const body = { title: 'Died before commit' };
+    const hash = requestHash('POST', '/api/v1/incidents', JSON.stringify(body));
+    await database.db.insert(t.apiIdempotency).values({ tokenId: caller.id, key: 'died-1', requestHash: hash, createdAt: new Date(api.clock.now().getTime() - IN_PROGRESS_MS - 1000) });
+    const before = await incidents();
+    const retry = await declare('died-1', body);
+    expect(retry.status).toBe(201);
+    expect(retry.json.replayed).toBe(false);
+    expect(await incidents()).toBe(before + 1);
+    expect((await declare('died-1', body)).headers.get('idempotency-replayed')).toBe('true');
+    expect(await incidents()).toBe(before + 1);
+  });
+
   it('keeps nothing for a refused request, so the key may be sent again', async () => {
     const { number } = (await declare('cmd-setup', { title: 'Commands with keys' })).json.incident;
     const path = `/api/v1/incidents/${number}/commands`;
