@@ -306,7 +306,7 @@ export function createStatusPage(deps: StatusPageDeps): StatusPage {
     for (const [path, doc] of DOCUMENTS) app.get(path, (c) => serve(c, doc));
     app.get('/status/incidents/:id', (c) => serve(c, documentAt(c.req.path) ?? { name: 'incident|none', cors: false, render: () => undefined }));
     app.get('/status/maintenance/:id', (c) => serve(c, documentAt(c.req.path) ?? { name: 'maintenance|none', cors: false, render: () => undefined }));
-    // Anything else under /status/api/v2/ (maintenance documents, 404s) is what /api/v2/ answers.
+    // Anything else under /status/api/v2/ (404s) is what /api/v2/ answers.
     app.get('/status/api/v2/*', (c) => {
       const url = new URL(c.req.url);
       url.pathname = url.pathname.slice('/status'.length);

@@ -1,7 +1,7 @@
 import type { TFunction } from 'i18next';
 import type { I18n } from '../i18n.ts';
 import { isoIn, pageId } from './json-common.ts';
-import { maintenanceJson, summaryMaintenances } from './maintenance.ts';
+import { MAINTENANCE_DOCUMENTS, maintenanceJson, summaryMaintenances } from './maintenance.ts';
 import type { PublicIncident, StatusData } from './data.ts';
 import { bodyIn, type ComponentStatus, componentStatus, incidentImpact, isOpen, nameIn, pageIndicator, worse } from './view.ts';
 
@@ -162,7 +162,13 @@ function maintenanceContext(data: StatusData, ctx: JsonContext) {
   return { i18n: ctx.i18n, lang: ctx.lang, timeZone: ctx.timeZone, publicUrl: ctx.publicUrl, components: new Map(data.components.map((c) => [c.id, c])) };
 }
 
-/** The five documents of Statuspage's public v2 API, by path under /api/v2/. */
+/** A scheduled-maintenances document: the page and the maintenances `pick` lists. */
+const maintenanceDocument = (pick: (all: NonNullable<StatusData['maintenances']>) => NonNullable<StatusData['maintenances']>) => (data: StatusData, ctx: JsonContext) => ({
+  page: page(data, ctx),
+  scheduled_maintenances: pick(data.maintenances ?? []).map((m) => maintenanceJson(m, maintenanceContext(data, ctx))),
+});
+
+/** The documents of Statuspage's public v2 API, by path under /api/v2/. */
 export const JSON_DOCUMENTS = {
   'status.json': (data: StatusData, ctx: JsonContext) => ({ page: page(data, ctx), status: status(data, ctx) }),
   'summary.json': (data: StatusData, ctx: JsonContext) => ({
@@ -183,6 +189,9 @@ export const JSON_DOCUMENTS = {
     page: page(data, ctx),
     incidents: data.incidents.filter(isOpen).map((i) => incident(i, data, ctx)),
   }),
+  'scheduled-maintenances.json': maintenanceDocument(MAINTENANCE_DOCUMENTS['scheduled-maintenances.json']),
+  'scheduled-maintenances/upcoming.json': maintenanceDocument(MAINTENANCE_DOCUMENTS['scheduled-maintenances/upcoming.json']),
+  'scheduled-maintenances/active.json': maintenanceDocument(MAINTENANCE_DOCUMENTS['scheduled-maintenances/active.json']),
 } as const;
 
 export type JsonDocument = keyof typeof JSON_DOCUMENTS;

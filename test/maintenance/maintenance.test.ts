@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { eq } from 'drizzle-orm';
 import ical, { type VEvent } from 'node-ical';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Statuspage } from 'statuspage.io';
 import { MAINTENANCE_JOB, runMaintenanceJob, scheduleMaintenance, setMaintenanceStatus, updateMaintenance, cancelMaintenance } from '../../src/app/maintenance.ts';
 import { parseMaintenance, resolveFutureTime } from '../../src/core/maintenance.ts';
@@ -14,6 +14,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createJobRunner } from '../../src/outbox/job-runner.ts';
 import { registerMaintenanceRoutes } from '../../src/status-page/maintenance-routes.ts';
+import { createStatusPage } from '../../src/status-page/routes.ts';
 import { renderMaintenanceNotice } from '../../src/status-page/maintenance.ts';
 import { expectDomainError, makeContext, metaOf, MINUTE, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
@@ -158,9 +159,16 @@ describeDb('scheduled maintenance', () => {
       title: 'Cancelled one', start: new Date(NOW.getTime() + HOUR), end: new Date(NOW.getTime() + 2 * HOUR), components: [], visibility: 'public',
     });
     await cancelMaintenance(s.ctx, metaOf(s.actor), other.outcome.number);
+    const deps = { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], timeZones: { en: 'UTC', ja: 'Asia/Tokyo' }, publicUrl: 'http://status.example.test', now: () => s.clock.now() };
+    // The JSON documents are the status page's (rendered once per change), the calendar its neighbour's.
+    const page = createStatusPage({ ...deps, pollMs: 60_000 });
+    await page.start();
     const server = createHttpServer({
       database: { ping: async () => {} }, logger: createLogger({ level: 'silent' }), metrics: createMetrics(),
-      routes: (app) => registerMaintenanceRoutes(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], timeZones: { en: 'UTC', ja: 'Asia/Tokyo' }, publicUrl: 'http://status.example.test', now: () => s.clock.now() }),
+      routes: (app) => {
+        page.routes(app);
+        registerMaintenanceRoutes(app, deps);
+      },
     });
     const { port } = await server.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${port}`;
@@ -191,8 +199,13 @@ describeDb('scheduled maintenance', () => {
 
       s.clock.set(new Date(s.start.getTime() + MINUTE));
       await runMaintenanceJob(s.ctx, { maintenanceId: s.outcome.maintenanceId, edge: 'start' });
-      const active: any = await (await fetch(`${base}/api/v2/scheduled-maintenances/active.json`)).json();
-      const running = active.scheduled_maintenances.find((m: { id: string }) => m.id === s.outcome.maintenanceId);
+      // The start's notice drops the cached documents (LISTEN) at commit.
+      const running = await vi.waitFor(async () => {
+        const active: any = await (await fetch(`${base}/api/v2/scheduled-maintenances/active.json`)).json();
+        const found = active.scheduled_maintenances.find((m: { id: string }) => m.id === s.outcome.maintenanceId);
+        if (!found) throw new Error('not active yet');
+        return found;
+      });
       expect(running.status).toBe('in_progress');
       expect(running.components[0].status).toBe('under_maintenance');
       expect(running.incident_updates.map((u: { status: string }) => u.status)).toEqual(['in_progress', 'scheduled']);
@@ -210,6 +223,7 @@ describeDb('scheduled maintenance', () => {
       expect(events.some((e) => e.summary === 'Cancelled one')).toBe(false);
     } finally {
       await server.close();
+      await page.stop();
     }
   });
 });
