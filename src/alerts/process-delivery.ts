@@ -217,7 +217,12 @@ async function recordOnGroup(deps: AlertProcessorDeps, item: InboxItem, delivery
   const ref = formatIncidentRef(outcome.number);
   const newFiring = outcome.newFiring as string[];
   for (const platform of deps.platforms()) {
-    const chatRef = await findIncidentChatRef(app.db, group.incidentId, platform.platform);
+    // A declaration whose processing stopped before its channel was opened (a crash) gets it now.
+    const chatRef =
+      (await findIncidentChatRef(app.db, group.incidentId, platform.platform)) ??
+      ((await ensureIncidentChannel({ app, i18n, platform, logger: deps.logger }, group.incidentId, actor, [], { openToTeam: true }))
+        ? await findIncidentChatRef(app.db, group.incidentId, platform.platform)
+        : undefined);
     if (!chatRef) continue;
     // Keyed by the delivery: processed again after a crash, nothing is posted twice.
     if (newFiring.length > 0) {

@@ -263,6 +263,30 @@ describeDb('stored before answered', () => {
   });
 });
 
+describeDb('a declaration cut short', () => {
+  it('opens the channel a crashed declaration never opened when the group’s next delivery is processed', async () => {
+    const firing = inGroup(fixture<{ groupKey: string }>('alertmanager-firing'), 'cut-short');
+    // The incident was declared, then the process stopped before chat: no platform to open a channel on yet.
+    const platforms = [platform];
+    const saved = platforms.splice(0);
+    const withoutChat = createAlertsPart({ runtime: server.runtime, logger: createLogger({ level: 'silent' }), metrics: undefined as never }, { platforms: () => platforms, intervalMs: 60_000 })!;
+    await alerts.worker.stop();
+    try {
+      const res = await postHook(base, 'alertmanager', firing, BEARER);
+      expect(res.status).toBe(202);
+      await withoutChat.worker.drain();
+    } finally {
+      alerts.worker.start();
+      platforms.push(...saved);
+    }
+    const [linked] = await groupIncidents(database.db, 'alertmanager', firing.groupKey);
+    expect(await findIncidentChatRef(database.db, linked!.incident.id, 'console')).toBeUndefined();
+    await deliver('alertmanager', inGroup(fixture('alertmanager-firing-more'), 'cut-short'));
+    const channel = await channelOf(linked!.incident.id);
+    expect(platform.textsIn(channel)).toContainEqual(expect.stringContaining('reports alerts firing'));
+  });
+});
+
 describeDb('POST /hooks/grafana', () => {
   it('declares from Grafana’s documented payload with the first alert’s summary as title', async () => {
     const body = inGroup(fixture<{ groupKey: string }>('grafana-firing'), 'declare');
