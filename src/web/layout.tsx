@@ -45,7 +45,7 @@ export function Layout(props: { p: PageCtx; title: string; section: Section; chi
           {p.viewer ? (
             <nav aria-label={t('web:app.navigation')}>
               <ul>
-                {sections.map((s) => (
+                {sections.filter((s) => s.id !== 'subscribers' || p.viewer?.isAdmin).map((s) => (
                   <li>
                     <a href={p.href(s.path)} aria-current={s.id === props.section ? 'page' : undefined}>
                       {t(`web:nav.${s.id}`)}

@@ -4,11 +4,19 @@ import { registerAuthRoutes } from './routes/auth.tsx';
 import { registerIncidentRoutes } from './routes/incident.tsx';
 import { registerIncidentListRoute } from './routes/incidents.tsx';
 import { registerAssetRoutes } from './routes/assets.ts';
+import { registerPostmortemRoutes } from './routes/postmortem.tsx';
+import { registerMetricsRoutes } from './routes/metrics.tsx';
+import { registerSubscriberRoutes } from './routes/subscribers.tsx';
+import { registerMaintenanceRoutes } from './routes/maintenance.tsx';
 
 /** Every route of the web app under /app. */
 export function registerWebRoutes(app: App, deps: WebDeps): void {
   registerAuthRoutes(app, deps);
   registerIncidentListRoute(app, deps);
   registerIncidentRoutes(app, deps);
+  registerPostmortemRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
+  registerSubscriberRoutes(app, deps);
+  registerMaintenanceRoutes(app, deps);
   registerAssetRoutes(app);
 }

@@ -7,6 +7,7 @@ import { STYLE } from '../status-page/style.ts';
  */
 export const WEB_STYLE = `${STYLE}
 header.site,main,footer{max-width:72rem}
+main{overflow-wrap:break-word}
 .who{font-size:.9rem;color:#454c55;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .who form{display:inline}
 button.link{background:none;color:#0b57d0;padding:0;text-decoration:underline;border:0}

@@ -265,8 +265,8 @@ function UpdateCard(props: { p: SignedPage; incident: IncidentSnapshot; update: 
           const langName = t(`web:languages.${lang}`, { defaultValue: lang });
           const editable = draft || (update.state === 'published' && !tr && lang !== update.sourceLang);
           return (
-            <section class={`lang-col${tr ? '' : ' missing'}`} lang={lang} aria-label={langName} data-lang={lang}>
-              <h4 lang={p.lang}>
+            <div class={`lang-col${tr ? '' : ' missing'}`} lang={lang} role="group" aria-labelledby={`h-${update.id}-${lang}`} data-lang={lang}>
+              <h4 lang={p.lang} id={`h-${update.id}-${lang}`}>
                 {langName}
                 {lang === update.sourceLang ? <span class="tag original">{t('web:review.original')}</span> : null}
                 {tr ? <span class={`tag origin-${tr.origin}`}>{t(`web:review.origin.${tr.origin}`)}</span> : <span class="tag">{t('web:review.missing')}</span>}
@@ -289,7 +289,7 @@ function UpdateCard(props: { p: SignedPage; incident: IncidentSnapshot; update: 
                   </button>
                 </form>
               ) : null}
-            </section>
+            </div>
           );
         })}
       </div>

@@ -86,7 +86,7 @@ function IncidentTable(props: { p: SignedPage; id: string; caption: string; rows
       {props.rows.length === 0 ? (
         <p>{props.empty}</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0}>
           <table class={`incidents ${props.id}`}>
             <thead>
               <tr>

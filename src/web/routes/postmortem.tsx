@@ -1,0 +1,78 @@
+import { generatePostmortem, readPostmortemDrafts } from '../../app/generate-postmortem.ts';
+import type { App } from '../../http.ts';
+import { renderMarkdown } from '../../manager/postmortem-page.ts';
+import { respond, type WebDeps } from '../context.ts';
+import { notFound, signedIn } from '../guard.tsx';
+import { Csrf, Layout } from '../layout.tsx';
+import { incidentForViewer } from './incident.tsx';
+
+/**
+ * `GET /app/incidents/:n/postmortem`: the stored draft in the viewer's language, rendered as the
+ * signed postmortem page renders it (Mermaid chart drawn by the bundled script), printable;
+ * `POST …/postmortem` regenerates it through the `postmortem` verb's use case.
+ */
+export function registerPostmortemRoutes(app: App, deps: WebDeps): void {
+  const { runtime } = deps;
+  app.get(
+    '/app/incidents/:n/postmortem',
+    signedIn(deps, async (c, p) => {
+      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
+      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+      const [draft] = await readPostmortemDrafts(runtime.app, incident.id, [p.lang]);
+      const t = p.t;
+      const ref = `INC-${incident.number}`;
+      const title = t('web:postmortem.title', { ref });
+      return respond(
+        c,
+        <Layout p={p} title={title} section="incidents" scripts={draft ? ['/app/assets/mermaid.js'] : []}>
+          <p class="no-print">
+            <a href={p.href(`/incidents/${incident.number}`)}>
+              ← {ref} {incident.title}
+            </a>
+          </p>
+          {c.req.query('done') === 'regenerated' ? (
+            <p class="notice no-print" role="status">
+              {t('web:done.regenerated')}
+            </p>
+          ) : null}
+          <div class="actions no-print">
+            <form method="post" action={p.href(`/incidents/${incident.number}/postmortem`)}>
+              <Csrf p={p} />
+              <button type="submit" class="secondary">
+                {t('web:postmortem.regenerate')}
+              </button>
+            </form>
+            {draft ? (
+              <a href={`/incidents/${incident.number}/postmortem.md?lang=${p.lang}`} type="text/markdown">
+                {t('web:postmortem.markdown')}
+              </a>
+            ) : null}
+          </div>
+          {draft ? (
+            <>
+              <p class="meta no-print">
+                {t('web:postmortem.generatedAt', { time: runtime.i18n.formatDateTime(draft.generatedAt, p.lang, p.zone, 'fullDateTime') })} ·{' '}
+                {t('web:postmortem.print')}
+              </p>
+              <article class="postmortem" lang={p.lang} dangerouslySetInnerHTML={{ __html: renderMarkdown(draft.markdown) }} />
+            </>
+          ) : (
+            <>
+              <h1>{title}</h1>
+              <p>{t('web:postmortem.none')}</p>
+            </>
+          )}
+        </Layout>,
+      );
+    }),
+  );
+  app.post(
+    '/app/incidents/:n/postmortem',
+    signedIn(deps, async (c, p) => {
+      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
+      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+      await generatePostmortem(runtime.app, p.viewer.meta, incident.id);
+      return c.redirect(p.href(`/incidents/${incident.number}/postmortem`, { done: 'regenerated' }), 303);
+    }),
+  );
+}
