@@ -1,15 +1,17 @@
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../app/context.ts';
 import { translatePublicUpdate } from '../app/translate-public-update.ts';
 import { chatCommandFor } from '../chat/commands/index.ts';
 import type { CommandContext, CommandReply } from '../chat/commands/types.ts';
-import { ensureIncidentChannel, teamRenderContext, upsertIncidentHeader } from '../chat/incident-channel.ts';
+import { ensureIncidentChannel, teamRenderContext } from '../chat/incident-channel.ts';
 import type { ChatPlatform } from '../chat/platform.ts';
 import type { PostmortemLinks } from '../chat/postmortem-link.ts';
 import { renderPreview } from '../chat/render.ts';
 import type { TimelineLinks } from '../chat/timeline-link.ts';
 import type { Command } from '../core/command.ts';
 import type { Actor } from '../core/model.ts';
-import { findIncidentChatRef, loadPublicUpdate, loadSnapshot } from '../db/incident-repository.ts';
+import { findIncidentChatRef, loadPublicUpdate } from '../db/incident-repository.ts';
+import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -57,8 +59,8 @@ export function apiActor(requester: ApiRequester): Actor {
  * Runs one parsed command through the chat command that serves its verb — the same use
  * cases, validation and refusals as chat — as a responder of every incident
  * (`inIncidentChannel`: a token has a responder's rights). A write is then shown in the
- * incident's channel on every chat platform that has one, with its preview, and the live
- * header refreshed; a failure there is logged, the write stands.
+ * incident's channel on every chat platform that has one, with its preview; a failure there
+ * is logged, the write stands.
  */
 export async function runApiCommand(deps: ApiCommandDeps, requester: ApiRequester, command: Command, incidentId?: string): Promise<ApiCommandOutcome> {
   const { app, i18n } = deps;
@@ -90,7 +92,11 @@ export async function runApiCommand(deps: ApiCommandDeps, requester: ApiRequeste
   return { reply, incidentId };
 }
 
-/** The write's answer and preview in the incident's channel on each platform, the header refreshed; failures logged. */
+/**
+ * The write's answer and its preview in the incident's channel on each platform that has one;
+ * failures logged. The live headers are not drawn here: the write owes the incident an
+ * `incident.changed` job, committed with it, whose worker renders them (chat/header-refresh.ts).
+ */
 async function showInChat(deps: ApiCommandDeps, incidentId: string, reply: CommandReply, receiptKey: string | undefined): Promise<void> {
   const { app, i18n, logger } = deps;
   // As after a chat command: a preview's machine translation, bounded by the translator's timeout.
@@ -105,16 +111,15 @@ async function showInChat(deps: ApiCommandDeps, incidentId: string, reply: Comma
     try {
       const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
       if (!chatRef) continue;
+      // Keyed by the request: run again under its Idempotency-Key, nothing is posted twice.
       const key = receiptKey && `${receiptKey}:${platform.platform}`;
       await platform.post(chatRef.channelId, reply.message, { key: key && `${key}:result` });
-      const snapshot = await loadSnapshot(app.db, incidentId, { entries: false });
-      if (!snapshot) continue;
       const update = reply.previewUpdateId ? await loadPublicUpdate(app.db, incidentId, reply.previewUpdateId) : undefined;
-      if (update) {
-        const preview = renderPreview(teamRenderContext(app, i18n), snapshot, update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) });
+      const [incident] = update ? await app.db.select({ number: t.incident.number }).from(t.incident).where(eq(t.incident.id, incidentId)) : [];
+      if (update && incident) {
+        const preview = renderPreview(teamRenderContext(app, i18n), incident, update, app.settings.locales, { canRetryTranslation: Boolean(app.translator) });
         await platform.post(chatRef.channelId, preview, { key: key && `${key}:preview` });
       }
-      await upsertIncidentHeader({ app, i18n, platform, logger }, chatRef, snapshot);
     } catch (e) {
       logger.warn({ err: e, incidentId, platform: platform.platform }, 'recorded through the API, but could not show it in the incident channel');
     }
