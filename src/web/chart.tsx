@@ -13,7 +13,7 @@ export const INTERVAL_COLOURS: Record<IntervalId, string> = {
 
 const W = 640;
 const H = 300;
-const PAD = { left: 48, right: 12, top: 16, bottom: 40 };
+const PAD = { left: 48, right: 12, top: 28, bottom: 40 };
 
 function niceMax(value: number): number {
   if (value <= 0) return 1;
@@ -48,7 +48,7 @@ export function MediansChart(props: { id: string; title: string; desc: string; g
           </text>
         </g>
       ))}
-      <text x={4} y={PAD.top - 4} font-size="11" fill="#454c55">
+      <text x={4} y={14} font-size="12" fill="#454c55">
         {props.unit}
       </text>
       {props.groups.map((g, gi) => {

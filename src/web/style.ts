@@ -18,6 +18,8 @@ button.danger{background:#b3261e}
 table{border-collapse:collapse;width:100%}
 th,td{padding:.4rem .6rem;text-align:left;vertical-align:top;border-top:1px solid #e3e6ea}
 thead th{background:#eef1f5;border-top:0;font-size:.9rem}
+th[scope=row]{white-space:nowrap}
+.card>h2:first-child,.card>h2:first-of-type{margin-top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;background:#fff;border:1px solid #d0d5dc;border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
 form.filters label,.field label{display:block;font-size:.9rem;color:#454c55}
