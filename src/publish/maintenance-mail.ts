@@ -1,3 +1,4 @@
+import type { NeutralMessage } from '../chat/message.ts';
 import { formatMaintenanceRef } from '../core/maintenance.ts';
 import type { I18n } from '../i18n.ts';
 import { type PublicMaintenance, type PublicMaintenanceNotice, renderMaintenanceNotice } from '../status-page/maintenance.ts';
@@ -72,5 +73,27 @@ ${lines.map((l) => `<p style="margin:0">${escapeHtml(l)}</p>`).join('\n')}
       ...(notice.kind === 'scheduled' ? { References: root } : { 'In-Reply-To': root, References: root }),
       'Content-Language': lang,
     },
+  };
+}
+
+/** A maintenance notice as a chat message for a subscribed Slack/Teams channel, in its language and zone. */
+export function renderMaintenanceChat(
+  m: Pick<PublicMaintenance, 'id' | 'number' | 'title'>,
+  notice: Pick<PublicMaintenanceNotice, 'kind' | 'scheduledFor' | 'scheduledUntil' | 'note'>,
+  recipient: Pick<Recipient, 'lang' | 'timeZone'>,
+  settings: Omit<MaintenanceMailSettings, 'from'>,
+): NeutralMessage {
+  const { i18n } = settings;
+  const lang = i18n.pick(recipient.lang);
+  const tr = i18n.t(lang);
+  const plain = { interpolation: { escapeValue: false } };
+  const title = tr('email:maintenance.subject', { ref: formatMaintenanceRef(m.number), title: m.title, kind: tr(`email:maintenance.kind.${notice.kind}`), ...plain });
+  const sentence = renderMaintenanceNotice(i18n, lang, recipient.timeZone, m, notice);
+  const components = settings.componentNames.length ? [tr('public:maintenance.componentsLine', { components: i18n.formatList(settings.componentNames, lang), ...plain })] : [];
+  return {
+    text: `${title}: ${sentence}`,
+    title,
+    lines: [sentence, ...components],
+    links: [{ label: tr('email:maintenance.pageLink'), url: maintenancePageUrl(settings.publicUrl, m.id, lang) }],
   };
 }

@@ -1,6 +1,7 @@
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { MAINTENANCE_NOTICE_JOB } from '../app/maintenance.ts';
+import type { ChatPlatform } from '../chat/platform.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../db/client.ts';
 import * as t from '../db/schema.ts';
@@ -13,7 +14,7 @@ import { pageId } from '../status-page/statuspage-json.ts';
 import { pageIndicator } from '../status-page/view.ts';
 import { type Recipient, TerminalDeliveryError } from './channel.ts';
 import { type EmailChannel, unsubscribeUrl } from './email.ts';
-import { renderMaintenanceMail } from './maintenance-mail.ts';
+import { renderMaintenanceChat, renderMaintenanceMail } from './maintenance-mail.ts';
 import { createStatuspageNoticeHandler, enqueueStatuspageNotice, MAINTENANCE_STATUSPAGE_JOB } from './maintenance-statuspage.ts';
 import type { StatuspageChannel } from './statuspage.ts';
 import type { WebhookChannel } from './webhook.ts';
@@ -32,6 +33,9 @@ export const MAINTENANCE_NOTICE_SEND_JOB = defineJob({
 /** The send job's key: also the webhook's `webhook-id`, the same on every retry. */
 export const noticeSendKey = (noticeId: string, subscriberId: string) => `maintenance.notice:${noticeId}:${subscriberId}`;
 
+/** Subscriber kinds that are chat channels, told through their platform. */
+const CHAT_KINDS = ['slack', 'teams'] as const;
+
 /** What the notice jobs need: the database, the clock, words, and the email and webhook targets. */
 export interface MaintenanceNoticeDeps {
   db: Db;
@@ -41,6 +45,8 @@ export interface MaintenanceNoticeDeps {
   /** Absent without SMTP_URL/MAIL_FROM: email subscribers are not told. */
   email?: Pick<EmailChannel, 'sendRendered' | 'from'> | undefined;
   webhook: Pick<WebhookChannel, 'post'>;
+  /** The chat platforms registered (Slack, Teams), read at fan-out and send time: subscribed channels are told too. */
+  chat?: { get(kind: string): Pick<ChatPlatform, 'post'> | undefined } | undefined;
   /** With STATUSPAGE_*: each notice also goes to Atlassian Statuspage, written in `lang` with times in `timeZone`. */
   statuspage?: { channel: Pick<StatuspageChannel, 'call'>; lang: string; timeZone: string } | undefined;
 }
@@ -59,20 +65,20 @@ export function registerMaintenanceNotices(jobs: JobRunner, deps: MaintenanceNot
 }
 
 /**
- * Queues one send job per confirmed subscriber the notice concerns: email (when configured)
- * and webhook subscribers whose component filter is empty or meets the maintenance's
+ * Queues one send job per confirmed subscriber the notice concerns: email (when configured),
+ * webhook and chat (when its platform is registered) subscribers whose component filter is empty or meets the maintenance's
  * components (a maintenance naming none concerns everyone), and the Statuspage target when
  * configured. The notice row is locked, so a
  * second run of the fan-out (a retry, another process) waits and then adds only what is missing.
  */
-export async function fanOutMaintenanceNotice(deps: Pick<MaintenanceNoticeDeps, 'db' | 'clock' | 'email' | 'statuspage'>, noticeId: string): Promise<number> {
+export async function fanOutMaintenanceNotice(deps: Pick<MaintenanceNoticeDeps, 'db' | 'clock' | 'email' | 'statuspage' | 'chat'>, noticeId: string): Promise<number> {
   return deps.db.transaction(async (tx) => {
     const [notice] = await tx.select().from(t.maintenanceUpdate).where(eq(t.maintenanceUpdate.id, noticeId)).for('update');
     if (!notice) return 0;
     const [m] = await tx.select().from(t.maintenance).where(eq(t.maintenance.id, notice.maintenanceId));
     if (!m || m.visibility !== 'public') return 0;
     const s = t.subscriber;
-    const kinds = deps.email ? ['email', 'webhook'] : ['webhook'];
+    const kinds = ['webhook', ...(deps.email ? ['email'] : []), ...CHAT_KINDS.filter((kind) => deps.chat?.get(kind))];
     const concerned = m.components.length
       ? sql`(cardinality(${s.components}) = 0 or ${s.components} && array[${sql.join(
           m.components.map((c) => sql`${c}`),
@@ -113,7 +119,7 @@ function createIndicatorReader(deps: Pick<MaintenanceNoticeDeps, 'db' | 'clock' 
   };
 }
 
-/** The send job: renders the notice for one subscriber and sends it by email or webhook. */
+/** The send job: renders the notice for one subscriber and sends it by email, webhook or chat. */
 export function createNoticeSender(deps: MaintenanceNoticeDeps) {
   const indicator = createIndicatorReader(deps);
   return async ({ noticeId, subscriberId }: { noticeId: string; subscriberId: string }): Promise<void> => {
@@ -150,6 +156,14 @@ export function createNoticeSender(deps: MaintenanceNoticeDeps) {
       if (subscriber.kind === 'webhook') {
         const body = JSON.stringify(maintenanceWebhookPayload(m, own, recipient, { ...deps, components, indicator: await indicator(noticeId) }));
         await deps.webhook.post(recipient, body, noticeSendKey(noticeId, subscriberId));
+        return;
+      }
+      if ((CHAT_KINDS as readonly string[]).includes(subscriber.kind)) {
+        const platform = deps.chat?.get(subscriber.kind);
+        if (!platform) throw new TerminalDeliveryError(`no ${subscriber.kind} platform configured`);
+        const key = noticeSendKey(noticeId, subscriberId);
+        // Keyed: a retry after a post that went through posts nothing more.
+        await platform.post(recipient.address, renderMaintenanceChat(m, own, recipient, { i18n: deps.i18n, publicUrl: deps.publicUrl, componentNames: names }), { key, delivery: { key } });
         return;
       }
       throw new TerminalDeliveryError(`maintenance notices do not go to ${subscriber.kind} subscribers`);

@@ -114,6 +114,7 @@ export function createPublishingPart(
     email: channels.email,
     webhook: channels.webhook,
     statuspage: channels.statuspage && { channel: channels.statuspage, lang, timeZone: runtime.config.timeZones[lang] ?? 'UTC' },
+    chat: options.chat ? { get: () => options.chat } : platforms,
   });
   let unlisten: (() => Promise<void>) | undefined;
   return {

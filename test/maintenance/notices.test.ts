@@ -8,7 +8,10 @@ import * as t from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createJobRunner, type JobRunner } from '../../src/outbox/job-runner.ts';
 import { createEmailChannel, type EmailChannel } from '../../src/publish/email.ts';
-import { fanOutMaintenanceNotice, registerMaintenanceNotices } from '../../src/publish/maintenance-notices.ts';
+import { createNoticeSender, fanOutMaintenanceNotice, registerMaintenanceNotices } from '../../src/publish/maintenance-notices.ts';
+import { SlackPlatform } from '../../src/chat/slack/slack-platform.ts';
+import { WebClient } from '@slack/web-api';
+import { FakeSlack } from '../helpers/slack/fake-slack.ts';
 import { createWebhookChannel } from '../../src/publish/webhook.ts';
 import { makeContext, metaOf, MINUTE, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
@@ -269,5 +272,42 @@ describeDb('maintenance notices to subscribers', () => {
     expect(hook.received).toHaveLength(1);
     const [job] = await database.db.select().from(t.scheduledJob).where(like(t.scheduledJob.key, 'maintenance.notice:%'));
     expect(job).toMatchObject({ key: hook.received[0]!.id, state: 'done', attempts: 2 });
+  });
+
+  it('posts to a subscribed Slack channel through the Slack platform, once even when the send runs again', async () => {
+    const s = await setUp();
+    const slack = await new FakeSlack({ token: 'xoxb-test' }).start();
+    try {
+      const platform = new SlackPlatform({
+        client: new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
+        db: database.db,
+        clock: s.clock,
+        i18n: testI18n(),
+        logger: createLogger({ level: 'silent' }),
+        publicUrl: PUBLIC_URL,
+        botUserId: async () => undefined,
+      });
+      const chatDeps = { ...s.deps, chat: { get: (kind: string) => (kind === 'slack' ? platform : undefined) } };
+      const { id: subscriberId } = await addSubscriber(database.db, { kind: 'slack', address: 'C0CUSTOMER', lang: 'ja', timeZone: 'Asia/Tokyo' });
+      // A channel whose filter names only another component is told nothing.
+      await addSubscriber(database.db, { kind: 'slack', address: 'C0OTHER', components: ['console'] });
+      const m = await s.schedule();
+      const jobs = createJobRunner({ db: database.db, clock: s.clock, logger: createLogger({ level: 'silent' }) });
+      runners.push(jobs);
+      jobs.register(MAINTENANCE_JOB, (p) => runMaintenanceJob(s.ctx, p));
+      registerMaintenanceNotices(jobs, chatDeps);
+      await jobs.drain();
+      expect(slack.rejected).toEqual([]);
+      const posted = [...slack.messages.values()];
+      expect(posted.map((x) => x.channel)).toEqual(['C0CUSTOMER']);
+      expect(posted[0]!.text).toContain('【メンテナンスのお知らせ】Database upgrade（MNT-1）');
+      expect(JSON.stringify(posted[0]!.blocks)).toContain(`/status/maintenance/${m.maintenanceId}?lang=ja`);
+      // The send runs again (its process died after posting): the keyed post sends nothing more.
+      const [notice] = await database.db.select().from(t.maintenanceUpdate).where(eq(t.maintenanceUpdate.maintenanceId, m.maintenanceId));
+      await createNoticeSender(chatDeps)({ noticeId: notice!.id, subscriberId });
+      expect(slack.messages.size).toBe(1);
+    } finally {
+      await slack.stop();
+    }
   });
 });
