@@ -145,7 +145,10 @@ export function createNoticeSender(deps: MaintenanceNoticeDeps) {
     const m = loaded.maintenance;
     const own = m.notices.find((n) => n.id === noticeId)!;
     const components = await loadComponentNames(deps.db);
-    const names = m.components.map((id) => components.get(id)).map((c, i) => (c ? (c.names[recipient.lang] ?? c.name) : m.components[i]!));
+    const names = m.components.map((id) => {
+      const c = components.get(id);
+      return c ? (c.names[recipient.lang] ?? c.name) : id;
+    });
     try {
       if (subscriber.kind === 'email') {
         if (!deps.email) throw new TerminalDeliveryError('email is not configured (SMTP_URL, MAIL_FROM)');

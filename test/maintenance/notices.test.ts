@@ -199,6 +199,23 @@ describeDb('maintenance notices to subscribers', () => {
     expect(sink.mails.slice(1).every((x) => x.inReplyTo === root)).toBe(true);
   });
 
+  it('drops a reminder held up past the start, and still tells of the start', async () => {
+    const s = await setUp({ maintenanceReminderMinutes: 60 });
+    await addSubscriber(database.db, { kind: 'email', address: 'en@example.com' });
+    const m = await s.schedule();
+    await s.runner().drain();
+    // Only the timers run at the reminder's time (the senders are down) ...
+    const timers = createJobRunner({ db: database.db, clock: s.clock, logger: createLogger({ level: 'silent' }) });
+    runners.push(timers);
+    timers.register(MAINTENANCE_JOB, (p) => runMaintenanceJob(s.ctx, p));
+    s.clock.set(new Date(m.start.getTime() - 30 * MINUTE));
+    await timers.drain();
+    // ... and the senders come back after the start.
+    s.clock.set(new Date(m.start.getTime() + MINUTE));
+    await s.runner().drain();
+    expect(sink.mails.map((x) => x.subject)).toEqual(['[MNT-1] Database upgrade: Scheduled maintenance', '[MNT-1] Database upgrade: Maintenance started']);
+  });
+
   it('tells of a moved and a cancelled window', async () => {
     const s = await setUp();
     await addSubscriber(database.db, { kind: 'email', address: 'ja@example.com', lang: 'ja', timeZone: 'Asia/Tokyo' });
