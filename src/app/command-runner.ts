@@ -8,6 +8,7 @@ import { loadIncidentHead, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { AppContext } from './context.ts';
 import { markIncidentChanged } from './incident-changed.ts';
+import type { ChatOrigin } from './incident-place.ts';
 
 /** The zone a person's typed times are read in: their own, else the team's. */
 export function actorZone(ctx: Pick<AppContext, 'settings'>, actor: Actor): string {
@@ -21,9 +22,11 @@ export interface CommandMeta {
   idempotencyKey?: string;
   /** True when the command was said in the incident's own channel. */
   inIncidentChannel?: boolean;
+  /** Where the command was said, for a declaration whose place in chat opens there (see incident-place.ts). */
+  origin?: ChatOrigin;
   /**
-   * Work queued in the command's own transaction (the outbox pattern), e.g. a platform's
-   * messages about it: committed with the writes or not at all, not run again on a replay.
+   * More writes in the command's own transaction (an alert's group link and moments):
+   * committed with the command's or not at all, not run again on a replay.
    */
   enqueue?: (tx: Tx, write: { verb: string; incidentId: string | undefined }) => Promise<void>;
 }

@@ -4,6 +4,7 @@ import { type Impact, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH, type Severity, type Vis
 import { rowsOf } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import { type CommandMeta, type CommandResult, runWrite } from './command-runner.ts';
+import { owePlace } from './incident-place.ts';
 import { ensureComponents } from './components.ts';
 import type { AppContext } from './context.ts';
 import { addResponder, appendEntry, occurredAt, setMoment } from './writes.ts';
@@ -58,6 +59,7 @@ export async function declareIncident(ctx: AppContext, meta: CommandMeta, input:
       createdAt: now,
       updatedAt: now,
     });
+    if (meta.origin) await owePlace(tx, incidentId, meta.origin, now);
     const actor = meta.actor;
     await appendEntry(tx, ctx, incidentId, {
       kind: 'declared',

@@ -36,8 +36,8 @@ export interface IncomingCommand {
   mentions?: MentionRef[];
   /** Already parsed (a platform form's submission, e.g. Slack's declare modal): `text` is then not parsed. */
   command?: Command;
-  /** The platform's messages about a write, queued in the write's own transaction (see CommandMeta). */
-  enqueue?: CommandMeta['enqueue'];
+  /** Where it was said, as the platform opens a declared incident's place there (see CommandMeta). */
+  origin?: CommandMeta['origin'];
 }
 
 /** A button press on a message the bot posted. */
@@ -50,7 +50,6 @@ export interface IncomingAction {
   idempotencyKey?: string;
   /** For edit_translation: the language and text typed. */
   translation?: { lang: string; body: string };
-  enqueue?: CommandMeta['enqueue'];
 }
 
 export interface DispatchOptions {
@@ -164,7 +163,7 @@ export class Dispatcher {
       meta: {
         actor: input.actor,
         ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-        ...(input.enqueue ? { enqueue: input.enqueue } : {}),
+        ...(input.origin ? { origin: input.origin } : {}),
       },
       timelineLinks: this.deps.timelineLinks,
       postmortemLinks: this.deps.postmortemLinks,
@@ -204,8 +203,8 @@ export class Dispatcher {
       if (input.actionId === 'resolve_incident') {
         const [incident] = isUuid(input.value) ? await app.db.select({ number: t.incident.number }).from(t.incident).where(eq(t.incident.id, input.value)) : [];
         if (!incident) throw new DomainError('incident_not_found', { ref: input.value });
-        const { actor, channelId, idempotencyKey, enqueue } = input;
-        return await this.handle({ text: `${formatIncidentRef(incident.number)} status resolved`, actor, channelId, ...(idempotencyKey ? { idempotencyKey } : {}), ...(enqueue ? { enqueue } : {}) }, options);
+        const { actor, channelId, idempotencyKey } = input;
+        return await this.handle({ text: `${formatIncidentRef(incident.number)} status resolved`, actor, channelId, ...(idempotencyKey ? { idempotencyKey } : {}) }, options);
       }
       const channelIncidentId = await findIncidentIdByChannel(app.db, this.deps.platform.platform, input.channelId);
       // A button value that is not a uuid names no update (and PostgreSQL would reject the query).
@@ -217,7 +216,6 @@ export class Dispatcher {
         actor: input.actor,
         inIncidentChannel: channelIncidentId === update.incidentId,
         ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-        ...(input.enqueue ? { enqueue: input.enqueue } : {}),
       };
       if (input.actionId === 'edit_translation' && !input.translation) {
         return { replies: [], openForm: { kind: 'edit_translation', updateId: input.value } };

@@ -2,7 +2,6 @@ import { eq } from 'drizzle-orm';
 import { ActivityTypes, TurnContext } from 'botbuilder';
 import { IANAZone } from 'luxon';
 import { decodeTeamsText } from './teams-text.ts';
-import type { CommandMeta } from '../../app/command-runner.ts';
 import type { AppContext } from '../../app/context.ts';
 import { type Actor, isUuid } from '../../core/model.ts';
 import { loadSnapshot } from '../../db/incident-repository.ts';
@@ -27,7 +26,8 @@ import {
   translationFormCard,
 } from './cards.ts';
 import { type ConversationParts, channelOf, findConversation, partsOfReference, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
-import { ChatTakenError, queueIncidentConversation, queuePreviewTranslation } from './teams-outbox.ts';
+import { queuePreviewTranslation } from './teams-outbox.ts';
+import type { ChatOrigin } from '../../app/incident-place.ts';
 import { TeamsPlatform } from './teams-platform.ts';
 
 export interface TeamsBotDeps {
@@ -115,30 +115,10 @@ export class TeamsBot {
     return new Dispatcher({ app, i18n, platform, logger, postmortemLinks, deferTranslation: true, ...(metrics ? { metrics } : {}) });
   }
 
-  /**
-   * What a declare owes Teams, queued in its own transaction: the incident's channel or thread
-   * (made by the worker, its first post the live header), planned from the conversation the
-   * turn came from, which only the turn knows. A retried activity replays its receipt and
-   * queues nothing twice. Later headers follow from the incident.changed job every write leaves.
-   */
-  private enqueueFor(context: TurnContext): NonNullable<CommandMeta['enqueue']> {
-    const { app, graphTeamId } = this.deps;
-    const origin = originOf(context);
-    return async (tx, write) => {
-      if (!write.incidentId) return;
-      const at = app.clock.now();
-      if (write.verb === 'declare' && origin) {
-        try {
-          // A private incident stays where it was declared: no Graph channel the whole team can see.
-          const [declared] = await tx.select({ visibility: t.incident.visibility }).from(t.incident).where(eq(t.incident.id, write.incidentId));
-          const teamId = declared?.visibility === 'private' ? undefined : graphTeamId;
-          await queueIncidentConversation(tx, { id: app.newId(), incidentId: write.incidentId, origin, graphTeamId: teamId, at });
-        } catch (e) {
-          // A chat hosts one incident: the declaration stands, without a place of its own in Teams.
-          if (!(e instanceof ChatTakenError)) throw e;
-        }
-      }
-    };
+  /** Where the turn came from, so a declaration's place in Teams opens there (and its backstop job knows it). */
+  private originFor(context: TurnContext): { origin: ChatOrigin } | Record<string, never> {
+    const parts = originOf(context);
+    return parts ? { origin: { platform: 'teams', conversation: { ...parts } } } : {};
   }
 
   /** A retry of the same activity (Teams redelivers when a turn is slow) records nothing new. */
@@ -155,7 +135,7 @@ export class TeamsBot {
     const text = decoded.text || 'help';
     const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
     const key = this.keyOf(context);
-    const result = await this.dispatcherFor(context).handle({ text, mentions: decoded.mentions, actor, channelId, enqueue: this.enqueueFor(context), ...(key ? { idempotencyKey: key } : {}) });
+    const result = await this.dispatcherFor(context).handle({ text, mentions: decoded.mentions, actor, channelId, ...this.originFor(context), ...(key ? { idempotencyKey: key } : {}) });
     const sent = await this.sendReplies(context, result);
     await this.translateLater(context, result, actor.lang, sent.at(-1));
     if (result.openForm?.kind === 'declare') {
@@ -205,7 +185,7 @@ export class TeamsBot {
       const updateId = typeof data.updateId === 'string' ? data.updateId : '';
       const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
       const dispatcher = this.dispatcherFor(context);
-      const base = { actor, channelId, enqueue: this.enqueueFor(context) };
+      const base = { actor, channelId, ...this.originFor(context) };
       const key = this.keyOf(context);
       switch (verb) {
         case CARD_VERBS.declare: {

@@ -2,6 +2,7 @@ import type { Agent } from 'node:https';
 import { isLoopbackHost } from '../../config.ts';
 import { nodeHandler } from '../../http.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../server-part.ts';
+import { INCIDENT_PLACE_JOB } from '../../app/incident-place.ts';
 import { handleIncidentChanges } from '../header-refresh.ts';
 import { chatPlatformsOf } from '../platforms.ts';
 import { postmortemLinksFor } from '../postmortem-link.ts';
@@ -9,6 +10,7 @@ import { TeamsConnector } from './connector-client.ts';
 import { GraphClient } from './graph-client.ts';
 import { botTokenSource, createBotAuthentication, createCloudAdapter, processNodeRequest, type TeamsAuthOverrides } from './teams-adapter.ts';
 import { TeamsBot } from './teams-bot.ts';
+import { openPlaceFromOrigin } from './place-backstop.ts';
 import { TeamsPlatform } from './teams-platform.ts';
 import { createTeamsWorker, type TeamsWorker } from './teams-worker.ts';
 
@@ -74,6 +76,10 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
     });
     // Headers are rendered by the job runner, on every platform, from the job each write leaves.
     handleIncidentChanges(runtime.jobs, { app, i18n, logger: log, platforms: () => chatPlatformsOf(runtime).all() });
+    // The backstop of a declaring turn that stopped before it opened the incident's place.
+    runtime.jobs.register(INCIDENT_PLACE_JOB, (payload) =>
+      openPlaceFromOrigin({ app, logger: log, graphTeamId: graph?.teamId, incidentsChannel, onQueued: () => worker.kick() }, payload),
+    );
     const handler = processNodeRequest(adapter, bot.onTurn, log);
     // Publishing, reminders and digests post through this one; it queues and wakes the worker.
     chatPlatformsOf(runtime).register(

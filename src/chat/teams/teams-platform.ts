@@ -74,13 +74,13 @@ export class TeamsPlatform implements ChatPlatform {
     if (!incidentId) throw new Error(`no incident ${input.number}`);
     let row = await findIncidentConversation(db, incidentId);
     if (!row) {
-      // Without Graph the incident gets a thread in the incidents channel (once the bot has
-      // heard from it there), else in the conversation the declare came from.
-      // A private incident stays in the conversation it was declared in: never a team channel
-      // everyone in the team can read, nor a thread in the incidents channel.
+      // Without Graph the incident gets a thread in the conversation it was declared in; declared
+      // by no one there (an upstream import), in the incidents channel once the bot has heard
+      // from it. A private incident stays in the conversation it was declared in: never a team
+      // channel everyone in the team can read, nor a thread in the incidents channel.
       const isPrivate = input.visibility === 'private';
-      const incidents = graphTeamId || isPrivate ? undefined : (await this.incidentsChannel()).parts;
-      const origin = isPrivate ? this.deps.origin : (incidents ?? this.deps.origin ?? (await this.incidentsChannel()).parts);
+      const incidents = graphTeamId || isPrivate || this.deps.origin ? undefined : (await this.incidentsChannel()).parts;
+      const origin = isPrivate ? this.deps.origin : (this.deps.origin ?? incidents ?? (await this.incidentsChannel()).parts);
       if (!origin) throw new Error('no Teams conversation to open the incident channel from');
       const teamId = isPrivate ? undefined : graphTeamId;
       row = await db.transaction((tx) => queueIncidentConversation(tx, { id: newId(), incidentId, origin, graphTeamId: teamId, at: clock.now() }));
