@@ -122,4 +122,57 @@ describeDb('web app incidents and rights', () => {
     expect(body).toContain('Approved');
     expect(body).toMatch(/data-lang="en"[\s\S]*data-lang="ja"/);
   });
+
+  it('writes a new public update through the publish verb’s use case: a draft under PUBLISH_APPROVAL=preview', async () => {
+    const res = await aikoBrowser.request(`/app/incidents/${publicIncident.number}/updates`, { form: { _csrf: await aikoBrowser.csrf(), text: 'Failover is finished; we are watching.' } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('done=drafted');
+    const updates = await loadPublicUpdates(database.db, publicIncident.incidentId);
+    expect(updates.find((u) => u.body === 'Failover is finished; we are watching.')?.state).toBe('draft');
+  });
+
+  it('refuses a public update on a private incident, as chat does', async () => {
+    const res = await aikoBrowser.request(`/app/incidents/${privateIncident.number}/updates`, { form: { _csrf: await aikoBrowser.csrf(), text: 'Should never be public.' } });
+    expect(res.status).toBe(409);
+    expect(await loadPublicUpdates(database.db, privateIncident.incidentId)).toEqual([]);
+  });
+});
+
+describeDb('web app publishing under PUBLISH_APPROVAL=required and off', () => {
+  it('refuses the author’s own approval under required, and lets a colleague publish', async () => {
+    const required = await startWebApp(database, { settings: { publishApproval: 'required' } });
+    try {
+      const author = person('Author');
+      const colleague = person('Colleague');
+      const incident = await declare(required.ctx, author, { title: 'Queue backlog' });
+      await addNote(required.ctx, metaOf(colleague), incident.incidentId, { text: 'Looking at the consumers.' });
+      const { outcome } = await draftPublicUpdate(required.ctx, metaOf(author), incident.incidentId, { text: 'Messages are delayed.' });
+      const path = `/app/incidents/${incident.number}/updates/${outcome.updateId}/publish`;
+      const authorBrowser = new Browserless(required.base);
+      await authorBrowser.signInWith(await signInLink(required.ctx, required.base, author));
+      expect((await authorBrowser.request(path, { form: { _csrf: await authorBrowser.csrf() } })).status).toBe(403);
+      const colleagueBrowser = new Browserless(required.base);
+      await colleagueBrowser.signInWith(await signInLink(required.ctx, required.base, colleague));
+      expect((await colleagueBrowser.request(path, { form: { _csrf: await colleagueBrowser.csrf() } })).status).toBe(303);
+      const [update] = (await loadPublicUpdates(database.db, incident.incidentId)).filter((u) => u.id === outcome.updateId);
+      expect(update!.state).toBe('published');
+    } finally {
+      await required.close();
+    }
+  });
+
+  it('publishes a new update at once under off', async () => {
+    const off = await startWebApp(database, { settings: { publishApproval: 'off' } });
+    try {
+      const author = person('Quick');
+      const incident = await declare(off.ctx, author, { title: 'Login errors' });
+      const browser = new Browserless(off.base);
+      await browser.signInWith(await signInLink(off.ctx, off.base, author));
+      const res = await browser.request(`/app/incidents/${incident.number}/updates`, { form: { _csrf: await browser.csrf(), text: 'Some logins fail.' } });
+      expect(res.headers.get('location')).toContain('done=published');
+      expect((await loadPublicUpdates(database.db, incident.incidentId))[0]!.state).toBe('published');
+    } finally {
+      await off.close();
+    }
+  });
 });

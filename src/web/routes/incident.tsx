@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { translatePublicUpdate } from '../../app/translate-public-update.ts';
 import { cancelUpdate, editTranslation, publishUpdate } from '../../app/review-public-update.ts';
+import { draftPublicUpdate } from '../../app/draft-public-update.ts';
 import { formatEntryLine } from '../../core/describe-entry.ts';
 import { componentName, type IncidentSnapshot, isResponder, type PublicUpdateView, type TimelineEntry } from '../../core/incident.ts';
 import { KEY_MOMENTS } from '../../core/model.ts';
@@ -62,6 +63,7 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
     signedIn(deps, async (c, p) => {
       const incident = await incidentForViewer(deps, p.viewer, (c.req.param('n') ?? ''));
       if (!incident) return notFound(c, p, (c.req.param('n') ?? ''));
+      const incidentId = incident.id;
       let after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
       c.header('Cache-Control', 'no-store');
       return streamSSE(c, async (stream) => {
@@ -71,20 +73,25 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
         });
         const until = Date.now() + STREAM_MS;
         await stream.writeSSE({ event: 'ready', data: '', retry: 3000 });
-        while (open && Date.now() < until) {
-          const rows = await runtime.app.db
-            .select()
-            .from(t.timelineEntry)
-            .where(and(eq(t.timelineEntry.incidentId, incident.id), gt(t.timelineEntry.seq, after)))
-            .orderBy(asc(t.timelineEntry.seq))
-            .limit(100);
-          for (const row of rows) {
-            const entry = { ...row, data: row.data ?? {} } as TimelineEntry;
-            const html = (await (<EntryItem p={p} entry={entry} />).toString()) as string;
-            await stream.writeSSE({ id: String(row.seq), event: 'entry', data: JSON.stringify({ id: row.id, html }) });
-            after = row.seq;
+        // A database that goes away (shutdown) ends the stream; the browser reconnects by itself.
+        try {
+          while (open && Date.now() < until) {
+            const rows = await runtime.app.db
+              .select()
+              .from(t.timelineEntry)
+              .where(and(eq(t.timelineEntry.incidentId, incidentId), gt(t.timelineEntry.seq, after)))
+              .orderBy(asc(t.timelineEntry.seq))
+              .limit(100);
+            for (const row of rows) {
+              const entry = { ...row, data: row.data ?? {} } as TimelineEntry;
+              const html = (await (<EntryItem p={p} entry={entry} />).toString()) as string;
+              await stream.writeSSE({ id: String(row.seq), event: 'entry', data: JSON.stringify({ id: row.id, html }) });
+              after = row.seq;
+            }
+            await stream.sleep(POLL_MS);
           }
-          await stream.sleep(POLL_MS);
+        } catch {
+          open = false;
         }
       });
     }),
@@ -98,6 +105,16 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
   };
   const back = (c: Context<AppEnv>, p: SignedPage, number: number, done: string) => c.redirect(`${p.href(`/incidents/${number}`, { done })}#updates`, 303);
 
+  app.post(
+    '/app/incidents/:n/updates',
+    signedIn(deps, async (c, p, form) => {
+      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
+      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+      // The `publish` verb's use case: a draft for review, or published at once with PUBLISH_APPROVAL=off.
+      const { outcome } = await draftPublicUpdate(runtime.app, p.viewer.meta, incident.id, { text: field(form, 'text') });
+      return back(c, p, incident.number, outcome.state === 'published' ? 'published' : 'drafted');
+    }),
+  );
   app.post(
     '/app/incidents/:n/updates/:id/translation',
     signedIn(deps, async (c, p, form) => {
@@ -147,7 +164,7 @@ function EntryItem(props: { p: SignedPage; entry: TimelineEntry }) {
   );
 }
 
-const DONE = ['saved', 'published', 'cancelled', 'translated', 'regenerated'];
+const DONE = ['saved', 'published', 'cancelled', 'translated', 'regenerated', 'drafted'];
 
 function IncidentPage(props: { p: SignedPage; incident: IncidentSnapshot; terms: GlossaryTerm[]; done: string | undefined }) {
   const { p, incident } = props;
@@ -229,6 +246,20 @@ function IncidentPage(props: { p: SignedPage; incident: IncidentSnapshot; terms:
       <section id="updates" aria-labelledby="h-updates">
         <h2 id="h-updates">{t('web:updates.title')}</h2>
         <p class="meta">{t(`web:updates.approval.${approval}`)}</p>
+        {incident.visibility === 'public' ? (
+          <form method="post" action={p.href(`/incidents/${incident.number}/updates`)} class="card no-print">
+            <Csrf p={p} />
+            <label for="new-update">{t('web:updates.write', { status: t(`common:status.${incident.status}`, { defaultValue: incident.status }) })}</label>
+            <textarea id="new-update" name="text" required maxlength={3000} />
+            <p>
+              <button type="submit" class="secondary">
+                {t(approval === 'off' ? 'web:updates.publishNow' : 'web:updates.draft')}
+              </button>
+            </p>
+          </form>
+        ) : (
+          <p>{t('web:updates.privateIncident')}</p>
+        )}
         {updates.length === 0 ? <p>{t('web:updates.none')}</p> : updates.map((u) => <UpdateCard p={p} incident={incident} update={u} terms={props.terms} />)}
       </section>
       <section aria-labelledby="h-timeline">
