@@ -59,6 +59,10 @@ describeDb('web app pages', () => {
     const page = await (await aiko.request(`/app/incidents/${number}/postmortem`)).text();
     expect(page).toContain('<pre class="mermaid">');
     expect(page).toContain('/app/assets/mermaid.js');
+    const markdown = await aiko.request(`/app/incidents/${number}/postmortem.md?lang=ja`);
+    expect(markdown.headers.get('content-type')).toMatch(/^text\/markdown/);
+    expect(await markdown.text()).toContain('```mermaid');
+    expect((await ben.request(`/app/incidents/${seeded.private.number}/postmortem.md`)).status).toBe(404);
     const before = await database.db.select({ at: t.postmortem.generatedAt }).from(t.postmortem).where(eq(t.postmortem.incidentId, seeded.resolved[0]!.incidentId));
     app.clock.advance(60_000);
     const res = await aiko.request(`/app/incidents/${number}/postmortem`, { form: { _csrf: await aiko.csrf() } });

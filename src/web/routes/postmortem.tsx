@@ -43,7 +43,7 @@ export function registerPostmortemRoutes(app: App, deps: WebDeps): void {
               </button>
             </form>
             {draft ? (
-              <a href={`/incidents/${incident.number}/postmortem.md?lang=${p.lang}`} type="text/markdown">
+              <a href={p.href(`/incidents/${incident.number}/postmortem.md`, { lang: p.lang })} type="text/markdown">
                 {t('web:postmortem.markdown')}
               </a>
             ) : null}
@@ -64,6 +64,21 @@ export function registerPostmortemRoutes(app: App, deps: WebDeps): void {
           )}
         </Layout>,
       );
+    }),
+  );
+  app.get(
+    '/app/incidents/:n/postmortem.md',
+    signedIn(deps, async (c, p) => {
+      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
+      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+      const [draft] = await readPostmortemDrafts(runtime.app, incident.id, [p.lang]);
+      if (!draft) return notFound(c, p, `INC-${incident.number}`);
+      return c.body(draft.markdown, 200, {
+        'Content-Type': 'text/markdown; charset=utf-8',
+        'Content-Language': p.lang,
+        'Content-Disposition': `inline; filename="INC-${incident.number}-postmortem-${p.lang}.md"`,
+        'Cache-Control': 'private, no-store',
+      });
     }),
   );
   app.post(
