@@ -7,6 +7,7 @@ import { ConfigError } from '../config.ts';
 import { MAINTENANCE_JOB, runMaintenanceJob } from '../app/maintenance.ts';
 import { createPollLoop } from '../outbox/loop.ts';
 import { createUpstreamPoller } from '../upstream/poller.ts';
+import { armMissingUpstreamPolls, UPSTREAM_POLL_JOB } from '../app/follow-upstream.ts';
 import { announceStatusChanges, armDigest, DEFAULT_DIGEST_CRON, DIGEST_JOB, nextDigestAt, postDigest } from './digest.ts';
 import { registerPostmortemRoute } from './postmortem-route.ts';
 import { createReminderHandler, REMINDER_JOB, reconcileReminders } from './reminder-jobs.ts';
@@ -22,7 +23,7 @@ export interface ManagerPartOptions {
 }
 
 /**
- * Managers and vendors as one server part: the postmortem and timeline URLs, the upstream poller, the
+ * Managers and vendors as one server part: the postmortem and timeline URLs, the upstream polls, the
  * reminder and digest jobs on the outbox's durable queue, and the SEV1/SEV2 status watcher.
  */
 export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOptions = {}): ServerPart {
@@ -57,6 +58,8 @@ export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOpti
   jobs.register(REMINDER_JOB, createReminderHandler({ app, i18n, logger, platforms: () => platforms.all() }));
   // Maintenance windows start and complete by themselves, chat platform or not.
   jobs.register(MAINTENANCE_JOB, (payload) => runMaintenanceJob(app, payload));
+  // Each followed page's polls, one process at a time (see follow-upstream.ts).
+  jobs.register(UPSTREAM_POLL_JOB, async (payload) => void (await poller.runJob(payload)));
   jobs.register(DIGEST_JOB, async () => {
     if (hasPlatform()) await postDigest(app, i18n, platforms);
     await armDigest(app, cron);
@@ -94,12 +97,11 @@ export function createManagerPart(deps: ServerPartDeps, options: ManagerPartOpti
     async start() {
       if (hasPlatform()) await armDigest(app, cron);
       else logger.info('no chat platform for background posts: digests are off, reminders and upstream imports are logged');
+      await armMissingUpstreamPolls(app);
       scan.start();
       jobs.start();
-      poller.start();
     },
     async stop() {
-      await poller.stop();
       await jobs.stop();
       await scan.stop();
     },

@@ -1,5 +1,7 @@
 import { eq } from 'drizzle-orm';
+import type { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
+import { armUpstreamPoll, type UPSTREAM_POLL_JOB } from '../app/follow-upstream.ts';
 import { translatePublicUpdate } from '../app/translate-public-update.ts';
 import { ensureIncidentChannel, type IncidentChannelDeps, teamRenderContext } from '../chat/incident-channel.ts';
 import type { NeutralMessage } from '../chat/message.ts';
@@ -11,7 +13,6 @@ import * as t from '../db/schema.ts';
 import type { I18n } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { type BackoffPolicy, retryDelay } from '../outbox/backoff.ts';
-import { createPollLoop } from '../outbox/loop.ts';
 import { fetchIncidents, UpstreamFetchError } from './fetch-feed.ts';
 import { importUpstreamIncident, type ImportResult } from './import-incident.ts';
 
@@ -40,10 +41,13 @@ export type PollReport =
   | { url: string; kind: 'failed'; error: string; retryInMs: number };
 
 export interface UpstreamPoller {
-  /** Polls every followed page that is due now (all of them on the first call); for tests and the loop. */
+  /** Polls every followed page that is due by this poller's own reckoning (all of them on the first call); tests. */
   pollDue(): Promise<PollReport[]>;
-  start(): void;
-  stop(): Promise<void>;
+  /**
+   * The `upstream.poll` job: polls one followed page and re-arms its job for the next poll —
+   * UPSTREAM_POLL_SECONDS later, or after its backoff when it failed. A page no longer followed is dropped.
+   */
+  runJob(payload: z.output<typeof UPSTREAM_POLL_JOB.payload>): Promise<PollReport | undefined>;
 }
 
 /**
@@ -58,8 +62,8 @@ export function createUpstreamPoller(options: UpstreamPollerOptions): UpstreamPo
   // Per page, in memory: a restart polls everything at once, which is what a restart should do.
   const schedule = new Map<string, { nextAt: number; failures: number }>();
 
-  const pollOne = async (follow: typeof t.upstreamFollow.$inferSelect): Promise<PollReport> => {
-    const state = schedule.get(follow.id) ?? { nextAt: 0, failures: 0 };
+  /** Polls one page after `failures` failures in a row; says when to poll it next. */
+  const pollOne = async (follow: typeof t.upstreamFollow.$inferSelect, failuresBefore: number): Promise<PollReport & { nextAt: number; failures: number }> => {
     try {
       const result = await fetchIncidents(follow.url, { etag: follow.etag ?? undefined, timeoutMs: options.timeoutMs ?? 10_000, now: app.clock.now(), ...(options.fetch ? { fetch: options.fetch } : {}) });
       const results: ImportResult[] = [];
@@ -78,22 +82,21 @@ export function createUpstreamPoller(options: UpstreamPollerOptions): UpstreamPo
         .update(t.upstreamFollow)
         .set({ lastPolledAt: now, lastError: null, ...(result.kind === 'ok' ? { etag: result.etag ?? null } : {}) })
         .where(eq(t.upstreamFollow.id, follow.id));
-      schedule.set(follow.id, { nextAt: now.getTime() + options.intervalMs, failures: 0 });
-      return result.kind === 'ok' ? { url: follow.url, kind: 'imported', results } : { url: follow.url, kind: 'not_modified' };
+      const next = { nextAt: now.getTime() + options.intervalMs, failures: 0 };
+      return result.kind === 'ok' ? { url: follow.url, kind: 'imported', results, ...next } : { url: follow.url, kind: 'not_modified', ...next };
     } catch (e) {
-      const failures = state.failures + 1;
+      const failures = failuresBefore + 1;
       const retryAfter = e instanceof UpstreamFetchError ? e.retryAfterMs : undefined;
       const retryInMs = retryDelay(failures, policy, retryAfter, options.random);
       const error = e instanceof Error ? e.message : String(e);
       const now = app.clock.now();
-      schedule.set(follow.id, { nextAt: now.getTime() + retryInMs, failures });
       logger.warn({ url: follow.url, failures, retryInMs, err: e }, 'upstream poll failed');
       await app.db
         .update(t.upstreamFollow)
         .set({ lastPolledAt: now, lastError: error.slice(0, 500) })
         .where(eq(t.upstreamFollow.id, follow.id))
         .catch(() => {});
-      return { url: follow.url, kind: 'failed', error, retryInMs };
+      return { url: follow.url, kind: 'failed', error, retryInMs, nextAt: now.getTime() + retryInMs, failures };
     }
   };
 
@@ -132,18 +135,21 @@ export function createUpstreamPoller(options: UpstreamPollerOptions): UpstreamPo
     const now = app.clock.now().getTime();
     const reports: PollReport[] = [];
     for (const follow of follows) {
-      if ((schedule.get(follow.id)?.nextAt ?? 0) > now) continue;
-      reports.push(await pollOne(follow));
+      const state = schedule.get(follow.id) ?? { nextAt: 0, failures: 0 };
+      if (state.nextAt > now) continue;
+      const { nextAt, failures, ...report } = await pollOne(follow, state.failures);
+      schedule.set(follow.id, { nextAt, failures });
+      reports.push(report);
     }
     return reports;
   };
 
-  const loop = createPollLoop(
-    async () => {
-      await pollDue();
-      return 0;
-    },
-    { intervalMs: Math.min(options.intervalMs, 5_000), onError: (e) => logger.error({ err: e }, 'upstream poller failed') },
-  );
-  return { pollDue, start: loop.start, stop: loop.stop };
+  const runJob = async ({ followId, failures: before }: z.output<typeof UPSTREAM_POLL_JOB.payload>): Promise<PollReport | undefined> => {
+    const [follow] = await app.db.select().from(t.upstreamFollow).where(eq(t.upstreamFollow.id, followId));
+    if (!follow) return undefined;
+    const { nextAt, failures, ...report } = await pollOne(follow, before);
+    await armUpstreamPoll(app.db, { followId, failures }, new Date(nextAt));
+    return report;
+  };
+  return { pollDue, runJob };
 }

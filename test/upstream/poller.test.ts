@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { AppContext, AppSettings } from '../../src/app/context.ts';
-import { followUpstream } from '../../src/app/follow-upstream.ts';
+import { armMissingUpstreamPolls, followUpstream, UPSTREAM_POLL_JOB, upstreamPollKey } from '../../src/app/follow-upstream.ts';
 import { ConsolePlatform } from '../../src/chat/console/console-platform.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -178,6 +178,46 @@ describeDb('following an upstream Statuspage', () => {
     s.clock.advance(MINUTE / 2);
     expect(await s.poller.pollDue()).toEqual([]);
     expect(s.page.counts.ok + s.page.counts.notModified).toBe(1);
+  });
+
+  it('is polled as a job the follow armed, which re-arms itself an interval later, or after its backoff', async () => {
+    const [follow] = await database.db.select().from(t.upstreamFollow).where(eq(t.upstreamFollow.url, s.page.incidentsUrl));
+    const job = async () => (await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.key, upstreamPollKey(follow!.id))))[0]!;
+    const armed = await job();
+    expect(armed).toMatchObject({ kind: UPSTREAM_POLL_JOB.name, state: 'pending', payload: { followId: follow!.id, failures: 0 } });
+
+    openOutage(s.page);
+    const report = await s.poller.runJob({ followId: follow!.id, failures: 0 });
+    expect(report?.kind).toBe('imported');
+    expect(await ourIncident(s, 'p31zjtct2jer')).toBeDefined();
+    const next = await job();
+    expect(next.runAt.getTime()).toBe(s.clock.now().getTime() + MINUTE);
+    expect(next.payload).toEqual({ followId: follow!.id, failures: 0 });
+
+    s.page.failNext(2);
+    const failed = await s.poller.runJob({ followId: follow!.id, failures: 0 });
+    const retry = await job();
+    expect(failed).toMatchObject({ kind: 'failed' });
+    expect(retry.payload).toEqual({ followId: follow!.id, failures: 1 });
+    expect(retry.runAt.getTime()).toBe(s.clock.now().getTime() + (failed as { retryInMs: number }).retryInMs);
+    const again = await s.poller.runJob({ followId: follow!.id, failures: 1 });
+    expect((again as { retryInMs: number }).retryInMs).toBeGreaterThan((failed as { retryInMs: number }).retryInMs);
+    expect((await job()).payload).toEqual({ followId: follow!.id, failures: 2 });
+  });
+
+  it('arms the polls of pages followed before polls were jobs, once; a page no longer followed is dropped', async () => {
+    const [follow] = await database.db.select().from(t.upstreamFollow).where(eq(t.upstreamFollow.url, s.page.incidentsUrl));
+    await database.db.delete(t.scheduledJob).where(eq(t.scheduledJob.key, upstreamPollKey(follow!.id)));
+    expect(await armMissingUpstreamPolls(s.ctx)).toBeGreaterThanOrEqual(1);
+    const [armed] = await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.key, upstreamPollKey(follow!.id)));
+    expect(armed?.state).toBe('pending');
+    expect(await armMissingUpstreamPolls(s.ctx)).toBe(0);
+
+    await database.db.delete(t.scheduledJob).where(eq(t.scheduledJob.key, upstreamPollKey(follow!.id)));
+    await database.db.delete(t.upstreamFollow).where(eq(t.upstreamFollow.id, follow!.id));
+    expect(await s.poller.runJob({ followId: follow!.id, failures: 0 })).toBeUndefined();
+    expect(await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.key, upstreamPollKey(follow!.id)))).toEqual([]);
+    expect(s.page.counts.ok + s.page.counts.notModified + s.page.counts.failed).toBe(0);
   });
 
   it('retries a page that answered 500, with backoff, and imports once it recovers', async () => {

@@ -27,7 +27,7 @@ describeDb('Teams: a declaration whose turn stopped before opening its place', (
   it('gets its thread from the backstop job the declaration committed, once the turn had its time', async () => {
     // What a turn commits before it dies: the declaration, with where it was said.
     const activity = mentionMessage(h.connector.url, 'declare Payments down');
-    const parts = partsOfReference({ ...(TurnContext.getConversationReference(activity) as unknown as Record<string, unknown>), channelData: activity.channelData });
+    const parts = partsOfReference({ ...(TurnContext.getConversationReference(activity as never) as unknown as Record<string, unknown>), channelData: activity.channelData });
     const actor = { platform: 'teams' as const, id: 'aad-1', name: 'Hana', lang: 'en' };
     const { outcome } = await declareIncident(h.runtime.app, { actor, idempotencyKey: `teams:test:${activity.id}`, origin: { platform: 'teams', conversation: { ...parts } } }, { title: 'Payments down' });
     await h.settle();
