@@ -21,7 +21,11 @@ export function signedIn(deps: WebDeps, handler: SignedHandler) {
     const viewer = await currentViewer(c, deps);
     const p = pageCtx(c, deps, viewer);
     if (!viewer) {
-      if (c.req.method === 'GET') return c.redirect(p.href('/sign-in'), 303);
+      if (c.req.method === 'GET') {
+        const url = new URL(c.req.url);
+        const next = `${url.pathname}${url.search}`;
+        return c.redirect(p.href('/sign-in', { next: url.pathname === '/app/' && !url.search ? undefined : next }), 303);
+      }
       return respond(c, <MessagePage p={p} title={p.t('web:errors.forbiddenTitle')} message={p.t('web:errors.signInFirst')} />, 403);
     }
     let form: Record<string, string | File> = {};
@@ -51,4 +55,14 @@ export function notFound(c: Context<AppEnv>, p: PageCtx, ref: string): Promise<R
 export function field(form: Record<string, string | File>, name: string): string {
   const value = form[name];
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * Where to go after signing in: a path inside the app, never another site (`//evil`,
+ * `/app/../`, backslashes); undefined otherwise.
+ */
+export function safeNext(next: string | undefined): string | undefined {
+  if (!next || next.length > 500) return undefined;
+  if (!/^\/app\/[\w\-.~!$&'()*+,;=:@%/?]*$/.test(next) || next.includes('//') || next.includes('/..') || next.includes('\\')) return undefined;
+  return next;
 }

@@ -148,4 +148,21 @@ describeDb('web app sign-in and sessions', () => {
     app.clock.advance(12 * 60 * MINUTE + 1000);
     expect((await browser.request('/app/')).status).toBe(303);
   });
+
+  it('goes back to the page asked for after signing in, but never outside the app', async () => {
+    const browser = new Browserless(app.base);
+    const asked = await browser.request('/app/metrics?lang=ja');
+    expect(asked.status).toBe(303);
+    const signInPath = asked.headers.get('location')!;
+    expect(signInPath).toContain('next=%2Fapp%2Fmetrics%3Flang%3Dja');
+    const page = await (await browser.request(signInPath)).text();
+    const res = await browser.request('/app/sign-in/admin', { form: { admin_token: ADMIN_TOKEN, _pre: Browserless.hidden(page, '_pre'), next: Browserless.hidden(page, 'next') } });
+    expect(res.headers.get('location')).toBe('/app/metrics?lang=ja');
+    for (const next of ['//evil.example.com/app/', 'https://evil.example.com/', '/app/..//evil', '/status']) {
+      const other = new Browserless(app.base);
+      const form = await (await other.request('/app/sign-in')).text();
+      const answer = await other.request('/app/sign-in/admin', { form: { admin_token: ADMIN_TOKEN, _pre: Browserless.hidden(form, '_pre'), next } });
+      expect(answer.headers.get('location'), next).toBe('/app/');
+    }
+  });
 });

@@ -13,7 +13,7 @@ import {
   spendSignInToken,
 } from '../auth.ts';
 import { pageCtx, PRE_SESSION_COOKIE, respond, SESSION_COOKIE, type PageCtx, type WebDeps, currentViewer } from '../context.ts';
-import { field, signedIn } from '../guard.tsx';
+import { field, safeNext, signedIn } from '../guard.tsx';
 import { Csrf, Layout, MessagePage } from '../layout.tsx';
 
 const PRE_SESSION_MAX_AGE = 30 * 60;
@@ -32,11 +32,11 @@ export function registerAuthRoutes(app: App, deps: WebDeps): void {
   const now = () => runtime.app.clock.now();
   const cookieOptions = (maxAge: number) => ({ httpOnly: true, sameSite: 'Lax' as const, secure: deps.secure, path: APP_PATH, maxAge });
 
-  const startSession = async (c: Context<AppEnv>, p: PageCtx, who: Parameters<typeof openSession>[1]) => {
+  const startSession = async (c: Context<AppEnv>, p: PageCtx, who: Parameters<typeof openSession>[1], next: string | undefined) => {
     const session = await openSession(runtime.app.db, who, now());
     await setSignedCookie(c, SESSION_COOKIE, session.id, deps.key!, cookieOptions(SESSION_TTL_MS / 1000));
     deleteCookie(c, PRE_SESSION_COOKIE, { path: APP_PATH, secure: deps.secure });
-    return c.redirect(p.href('/'), 303);
+    return c.redirect(safeNext(next) ?? p.href('/'), 303);
   };
 
   const preSessionValid = async (c: Context<AppEnv>, given: string) => {
@@ -52,7 +52,8 @@ export function registerAuthRoutes(app: App, deps: WebDeps): void {
     if (!deps.key) return notConfigured(c, p);
     const nonce = randomBytes(16).toString('base64url');
     await setSignedCookie(c, PRE_SESSION_COOKIE, nonce, deps.key, cookieOptions(PRE_SESSION_MAX_AGE));
-    return respond(c, <SignInPage p={p} token={c.req.query('token') ?? ''} pre={preSessionToken(deps.key, nonce)} admin={Boolean(runtime.config.adminToken)} />);
+    const next = safeNext(c.req.query('next'));
+    return respond(c, <SignInPage p={p} token={c.req.query('token') ?? ''} pre={preSessionToken(deps.key, nonce)} admin={Boolean(runtime.config.adminToken)} next={next} />);
   });
 
   const refuse = (c: Context<AppEnv>, p: PageCtx, messageKey: string, status: 400 | 403) =>
@@ -65,7 +66,7 @@ export function registerAuthRoutes(app: App, deps: WebDeps): void {
     if (!(await preSessionValid(c, field(form, '_pre')))) return refuse(c, p, 'web:signIn.formExpired', 403);
     const user = await spendSignInToken(runtime.app.db, field(form, 'token'), now());
     if (!user) return refuse(c, p, 'web:signIn.linkInvalid', 400);
-    return startSession(c, pageCtx(c, deps, undefined), { ...user, lang: runtime.config.locales.includes(user.lang) ? user.lang : runtime.config.locales[0]! });
+    return startSession(c, p, { ...user, lang: runtime.config.locales.includes(user.lang) ? user.lang : runtime.config.locales[0]! }, field(form, 'next'));
   });
 
   app.post(`${APP_PATH}/sign-in/admin`, async (c) => {
@@ -75,7 +76,7 @@ export function registerAuthRoutes(app: App, deps: WebDeps): void {
     if (!(await preSessionValid(c, field(form, '_pre')))) return refuse(c, p, 'web:signIn.formExpired', 403);
     const expected = runtime.config.adminToken;
     if (!expected || !safeEqual(field(form, 'admin_token'), expected)) return refuse(c, p, 'web:signIn.adminRefused', 403);
-    return startSession(c, p, { admin: true, lang: p.lang });
+    return startSession(c, p, { admin: true, lang: p.lang }, field(form, 'next'));
   });
 
   app.post(
@@ -128,7 +129,7 @@ export function registerAuthRoutes(app: App, deps: WebDeps): void {
   );
 }
 
-function SignInPage(props: { p: PageCtx; token: string; pre: string; admin: boolean }) {
+function SignInPage(props: { p: PageCtx; token: string; pre: string; admin: boolean; next: string | undefined }) {
   const { p } = props;
   const t = p.t;
   const done = new URL(`http://x${p.here}`).searchParams.get('done');
@@ -140,6 +141,7 @@ function SignInPage(props: { p: PageCtx; token: string; pre: string; admin: bool
         <form method="post" action={p.href('/sign-in')} class="card">
           <input type="hidden" name="token" value={props.token} />
           <input type="hidden" name="_pre" value={props.pre} />
+          {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
           <p>{t('web:signIn.linkHelp')}</p>
           <button type="submit">{t('web:signIn.continue')}</button>
         </form>
@@ -149,6 +151,7 @@ function SignInPage(props: { p: PageCtx; token: string; pre: string; admin: bool
       {props.admin ? (
         <form method="post" action={p.href('/sign-in/admin')} class="card">
           <input type="hidden" name="_pre" value={props.pre} />
+          {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
           <h2>{t('web:signIn.adminTitle')}</h2>
           <div class="field">
             <label for="admin_token">{t('web:signIn.adminToken')}</label>

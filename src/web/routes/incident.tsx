@@ -52,8 +52,8 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
   app.get(
     '/app/incidents/:n',
     signedIn(deps, async (c, p) => {
-      const incident = await incidentForViewer(deps, p.viewer, (c.req.param('n') ?? ''));
-      if (!incident) return notFound(c, p, (c.req.param('n') ?? ''));
+      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
+      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
       return respond(c, <IncidentPage p={p} incident={incident} terms={await glossaryTerms(deps)} done={c.req.query('done')} />);
     }),
   );
@@ -61,8 +61,8 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
   app.get(
     '/app/incidents/:n/events',
     signedIn(deps, async (c, p) => {
-      const incident = await incidentForViewer(deps, p.viewer, (c.req.param('n') ?? ''));
-      if (!incident) return notFound(c, p, (c.req.param('n') ?? ''));
+      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
+      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
       const incidentId = incident.id;
       let after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
       c.header('Cache-Control', 'no-store');
@@ -119,7 +119,7 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
     '/app/incidents/:n/updates/:id/translation',
     signedIn(deps, async (c, p, form) => {
       const found = await target(c, p);
-      if (!found) return notFound(c, p, (c.req.param('n') ?? ''));
+      if (!found) return notFound(c, p, c.req.param('n') ?? '');
       await editTranslation(runtime.app, p.viewer.meta, found.update.id, { lang: field(form, 'lang'), body: field(form, 'body') });
       return back(c, p, found.incident.number, 'saved');
     }),
@@ -128,7 +128,7 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
     '/app/incidents/:n/updates/:id/publish',
     signedIn(deps, async (c, p) => {
       const found = await target(c, p);
-      if (!found) return notFound(c, p, (c.req.param('n') ?? ''));
+      if (!found) return notFound(c, p, c.req.param('n') ?? '');
       await publishUpdate(runtime.app, p.viewer.meta, found.update.id);
       return back(c, p, found.incident.number, 'published');
     }),
@@ -137,7 +137,7 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
     '/app/incidents/:n/updates/:id/cancel',
     signedIn(deps, async (c, p) => {
       const found = await target(c, p);
-      if (!found) return notFound(c, p, (c.req.param('n') ?? ''));
+      if (!found) return notFound(c, p, c.req.param('n') ?? '');
       await cancelUpdate(runtime.app, p.viewer.meta, found.update.id);
       return back(c, p, found.incident.number, 'cancelled');
     }),
@@ -146,9 +146,9 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
     '/app/incidents/:n/updates/:id/translate',
     signedIn(deps, async (c, p) => {
       const found = await target(c, p);
-      if (!found) return notFound(c, p, (c.req.param('n') ?? ''));
+      if (!found) return notFound(c, p, c.req.param('n') ?? '');
       // Machine translation writes only what is missing; asking for it is a responder's act, as in chat.
-      if (!p.viewer.isAdmin && !isResponder(found.incident, p.viewer.actor.id, false)) return notFound(c, p, (c.req.param('n') ?? ''));
+      if (!p.viewer.isAdmin && !isResponder(found.incident, p.viewer.actor.id, false)) return notFound(c, p, c.req.param('n') ?? '');
       await translatePublicUpdate(runtime.app, found.update.id);
       return back(c, p, found.incident.number, 'translated');
     }),
