@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { IntervalId } from '../core/timeline.ts';
 import type { GroupMedians } from './metrics.ts';
 import { INTERVAL_IDS } from './metrics.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
 import type { GlossaryTerm } from '../translate/glossary.ts';
 import { termIn } from '../translate/glossary.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import { DomainError } from '../core/errors.ts';
 import type { AppEnv } from '../http.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
 import type { PageCtx } from './context.ts';
 import { WEB_STYLE } from './style.ts';

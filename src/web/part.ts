@@ -3,6 +3,10 @@ import { webSessionKey } from './auth.ts';
 import type { WebDeps } from './context.ts';
 import { registerWebRoutes } from './routes.ts';
 
+// Every .tsx file here starts with `@jsxRuntime automatic @jsxImportSource hono/jsx`: tsx reads
+// tsconfig.json from the working directory, so `tsuiki serve` started elsewhere would otherwise
+// compile JSX for React.
+
 /** The path `npm start` prints for the web app. */
 export function webAppUrl(statusPageUrl: string): string {
   return statusPageUrl.replace(/\/status$/, '/app/');

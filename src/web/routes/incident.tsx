@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { and, asc, eq, gt } from 'drizzle-orm';

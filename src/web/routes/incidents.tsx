@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { App } from '../../http.ts';
 import { componentName } from '../../core/incident.ts';
 import type { WebDeps } from '../context.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { asc, eq, or, type SQL } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import type { App } from '../../http.ts';

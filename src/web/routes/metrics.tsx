@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { IntervalId } from '../../core/timeline.ts';
 import type { App } from '../../http.ts';
 import { MediansChart, INTERVAL_COLOURS } from '../chart.tsx';

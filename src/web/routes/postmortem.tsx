@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { generatePostmortem, readPostmortemDrafts } from '../../app/generate-postmortem.ts';
 import type { App } from '../../http.ts';
 import { renderMarkdown } from '../../manager/postmortem-page.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { and, asc, eq, ilike, type SQL } from 'drizzle-orm';
 import { importSubscribers, type ImportResult } from '../../app/import-subscribers.ts';
 import { unsubscribeByToken } from '../../app/unsubscribe.ts';
