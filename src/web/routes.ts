@@ -1,3 +1,4 @@
+import { bodyLimit } from 'hono/body-limit';
 import type { App } from '../http.ts';
 import type { WebDeps } from './context.ts';
 import { registerAuthRoutes } from './routes/auth.tsx';
@@ -11,6 +12,8 @@ import { registerMaintenanceRoutes } from './routes/maintenance.tsx';
 
 /** Every route of the web app under /app. */
 export function registerWebRoutes(app: App, deps: WebDeps): void {
+  // The largest form is a subscriber CSV (5 MB); nothing bigger is read into memory.
+  app.use('/app/*', bodyLimit({ maxSize: 6 * 1024 * 1024, onError: (c) => c.text('413 Payload Too Large\n', 413) }));
   registerAuthRoutes(app, deps);
   registerIncidentListRoute(app, deps);
   registerIncidentRoutes(app, deps);

@@ -122,4 +122,9 @@ describeDb('web app pages', () => {
     expect(text).toMatch(/id: \d+/);
     expect(text).toContain('Elevated API error rates');
   });
+
+  it('refuses a body larger than the biggest form before reading it (413)', async () => {
+    const res = await admin.request('/app/subscribers/import', { form: { _csrf: await admin.csrf(), csv: 'x'.repeat(7 * 1024 * 1024) } });
+    expect(res.status).toBe(413);
+  });
 });
