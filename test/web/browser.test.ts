@@ -216,6 +216,12 @@ describeBrowser('web app in Chromium', () => {
     await page.goto(`/app/incidents/${seeded.resolved[0]!.number}/postmortem`);
     await page.locator('pre.mermaid svg').first().waitFor({ timeout: 20_000 });
     expect(await page.locator('article.postmortem h1, article.postmortem h2').count()).toBeGreaterThan(2);
+    // Printed, only the draft is left: no navigation, no buttons.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('header.site').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Regenerate from the timeline' }).isVisible()).toBe(false);
+    expect(await page.locator('article.postmortem').isVisible()).toBe(true);
+    await page.pdf({ path: `${ARTIFACTS}/postmortem-en-print-${dbKind}.pdf` });
     await context.close();
   });
 
