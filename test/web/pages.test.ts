@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as t from '../../src/db/schema.ts';
+import { scheduleMaintenance } from '../../src/app/maintenance.ts';
+import { metaOf } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { ADMIN_TOKEN, Browserless, signInLink, startWebApp } from './helpers.ts';
 import { type Seeded, seedWebData } from './seed.ts';
@@ -126,5 +128,20 @@ describeDb('web app pages', () => {
   it('refuses a body larger than the biggest form before reading it (413)', async () => {
     const res = await admin.request('/app/subscribers/import', { form: { _csrf: await admin.csrf(), csv: 'x'.repeat(7 * 1024 * 1024) } });
     expect(res.status).toBe(413);
+  });
+
+  it('lists maintenance windows, private ones only for their author and administrators (as chat does)', async () => {
+    const now = app.clock.now().getTime();
+    const hour = 60 * 60_000;
+    await scheduleMaintenance(app.ctx, metaOf(seeded.aiko), { title: 'Database upgrade', start: new Date(now + 24 * hour), end: new Date(now + 26 * hour), components: ['api'], visibility: 'public' });
+    await scheduleMaintenance(app.ctx, metaOf(seeded.aiko), { title: 'Key rotation', start: new Date(now + 48 * hour), end: new Date(now + 49 * hour), components: [], visibility: 'private' });
+    const mine = await (await aiko.request('/app/maintenance')).text();
+    expect(mine).toContain('Database upgrade');
+    expect(mine).toContain('Key rotation');
+    const theirs = await (await ben.request('/app/maintenance?lang=ja')).text();
+    expect(theirs).toContain('Database upgrade');
+    expect(theirs).not.toContain('Key rotation');
+    expect(theirs).toMatch(/3\/11 18:0\d \(JST\) – 3\/11 20:0\d \(JST\)/);
+    expect(await (await admin.request('/app/maintenance')).text()).toContain('Key rotation');
   });
 });
