@@ -17,7 +17,7 @@ button.danger{background:#b3261e}
 .table-wrap{overflow-x:auto;background:#fff;border:1px solid #d0d5dc;border-radius:.5rem}
 table{border-collapse:collapse;width:100%}
 th,td{padding:.4rem .6rem;text-align:left;vertical-align:top;border-top:1px solid #e3e6ea}
-thead th{background:#eef1f5;border-top:0;font-size:.9rem}
+thead th{background:#eef1f5;border-top:0;font-size:.9rem;white-space:nowrap}
 th[scope=row]{white-space:nowrap}
 .card>h2:first-child,.card>h2:first-of-type{margin-top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
