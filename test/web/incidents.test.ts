@@ -170,7 +170,16 @@ describeDb('web app publishing under PUBLISH_APPROVAL=required and off', () => {
       await browser.signInWith(await signInLink(off.ctx, off.base, author));
       const res = await browser.request(`/app/incidents/${incident.number}/updates`, { form: { _csrf: await browser.csrf(), text: 'Some logins fail.' } });
       expect(res.headers.get('location')).toContain('done=published');
-      expect((await loadPublicUpdates(database.db, incident.incidentId))[0]!.state).toBe('published');
+      const [update] = await loadPublicUpdates(database.db, incident.incidentId);
+      expect(update!.state).toBe('published');
+      // Japanese is still missing: the page offers it, and what is typed goes to the waiting readers.
+      const page = await (await browser.request(`/app/incidents/${incident.number}`)).text();
+      expect(page).toContain(`id="body-${update!.id}-ja"`);
+      expect(page).not.toContain(`id="body-${update!.id}-en"`);
+      const typed = await browser.request(`/app/incidents/${incident.number}/updates/${update!.id}/translation`, { form: { _csrf: await browser.csrf(), lang: 'ja', body: '一部のログインが失敗しています。' } });
+      expect(typed.status).toBe(303);
+      const [after] = await loadPublicUpdates(database.db, incident.incidentId);
+      expect(after!.translations.find((t) => t.lang === 'ja')).toMatchObject({ origin: 'human', body: '一部のログインが失敗しています。' });
     } finally {
       await off.close();
     }
