@@ -54,6 +54,14 @@ figure.chart figcaption{font-weight:600;margin:.25rem 0}
 pre.mermaid{background:#fff;border:1px solid #d0d5dc;border-radius:.5rem;padding:.5rem;overflow-x:auto;white-space:pre}
 .postmortem{background:#fff;border:1px solid #d0d5dc;border-radius:.5rem;padding:.5rem 1.25rem}
 .postmortem table{width:auto}.postmortem th,.postmortem td{border:1px solid #d0d5dc}
+@media (max-width:40rem){
+  table.incidents,table.incidents tbody,table.incidents td{display:block}
+  table.incidents thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+  table.incidents tr{display:flex;flex-wrap:wrap;align-items:center;gap:.2rem .75rem;padding:.5rem .75rem;border-top:1px solid #e3e6ea}
+  table.incidents tbody tr:first-child{border-top:0}
+  table.incidents td{border:0;padding:0}
+  table.incidents td.title{flex-basis:100%;order:-1;font-weight:600}
+}
 @media (max-width:48rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.35rem}}
 @media print{
   @page{margin:15mm}

@@ -88,23 +88,24 @@ function IncidentTable(props: { p: SignedPage; id: string; caption: string; rows
         <p>{props.empty}</p>
       ) : (
         <div class="table-wrap" tabindex={0}>
-          <table class={`incidents ${props.id}`}>
-            <thead>
-              <tr>
-                <th scope="col">{t('web:incidents.ref')}</th>
-                <th scope="col">{t('web:incidents.incidentTitle')}</th>
-                <th scope="col">{t('web:incidents.severity')}</th>
-                <th scope="col">{t('web:incidents.status')}</th>
-                <th scope="col">{t('web:incidents.declared')}</th>
+          {/* Explicit roles: on phones the rows are laid out as cards (CSS), and a table restyled so keeps its semantics only when they are spelled out. */}
+          <table class={`incidents ${props.id}`} role="table">
+            <thead role="rowgroup">
+              <tr role="row">
+                <th scope="col" role="columnheader">{t('web:incidents.ref')}</th>
+                <th scope="col" role="columnheader">{t('web:incidents.incidentTitle')}</th>
+                <th scope="col" role="columnheader">{t('web:incidents.severity')}</th>
+                <th scope="col" role="columnheader">{t('web:incidents.status')}</th>
+                <th scope="col" role="columnheader">{t('web:incidents.declared')}</th>
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {props.rows.map((r) => (
-                <tr>
-                  <td>
+                <tr role="row">
+                  <td role="cell">
                     <a href={p.href(`/incidents/${r.number}`)}>INC-{r.number}</a>
                   </td>
-                  <td>
+                  <td role="cell" class="title">
                     {r.title}
                     {r.visibility === 'private' ? (
                       <>
@@ -113,11 +114,11 @@ function IncidentTable(props: { p: SignedPage; id: string; caption: string; rows
                       </>
                     ) : null}
                   </td>
-                  <td>
+                  <td role="cell">
                     <span class={`tag sev-${r.severity}`}>{r.severity}</span>
                   </td>
-                  <td>{t(`common:status.${r.status}`, { defaultValue: r.status })}</td>
-                  <td>{i18n.formatDateTime(r.createdAt, p.lang, p.zone)}</td>
+                  <td role="cell">{t(`common:status.${r.status}`, { defaultValue: r.status })}</td>
+                  <td role="cell">{i18n.formatDateTime(r.createdAt, p.lang, p.zone)}</td>
                 </tr>
               ))}
             </tbody>
