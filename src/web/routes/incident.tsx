@@ -301,7 +301,8 @@ function UpdateCard(props: { p: SignedPage; incident: IncidentSnapshot; update: 
               <h4 lang={p.lang} id={`h-${update.id}-${lang}`}>
                 {langName}
                 {lang === update.sourceLang ? <span class="tag original">{t('web:review.original')}</span> : null}
-                {tr ? <span class={`tag origin-${tr.origin}`}>{t(`web:review.origin.${tr.origin}`)}</span> : <span class="tag">{t('web:review.missing')}</span>}
+                {/* The original needs no "written by a person": 原文 says it; approval is still worth a mark. */}
+                {tr ? (lang === update.sourceLang && tr.origin === 'human' ? null : <span class={`tag origin-${tr.origin}`}>{t(`web:review.origin.${tr.origin}`)}</span>) : <span class="tag">{t('web:review.missing')}</span>}
               </h4>
               {tr ? (
                 <p class="body">
