@@ -2,8 +2,13 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
+import { type AlertsPart, createAlertsPart } from '../../src/alerts/part.ts';
+import type { ChatPlatform } from '../../src/chat/platform.ts';
 import type { Db } from '../../src/db/client.ts';
 import * as t from '../../src/db/schema.ts';
+import { createLogger } from '../../src/logger.ts';
+import { buildServer, type Server } from '../../src/main.ts';
+import type { Runtime } from '../../src/runtime.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/alerts');
 
@@ -47,4 +52,21 @@ export async function groupIncidents(db: Db, source: string, groupKey: string) {
     .innerJoin(t.incident, eq(t.incident.id, t.alertGroup.incidentId))
     .where(and(eq(t.alertGroup.source, source), eq(t.alertGroup.groupKey, groupKey)))
     .orderBy(t.alertGroup.firstReceivedAt);
+}
+
+/** A silent server on 127.0.0.1 with the alerts part, announcing on `platform`; its worker is drained by hand (`alerts.worker.drain()`). */
+export async function startAlertsServer(runtime: Runtime, platform: ChatPlatform): Promise<{ server: Server; alerts: AlertsPart; base: string }> {
+  let alerts: AlertsPart | undefined;
+  const server = await buildServer(runtime, {
+    parts: [
+      (deps) => {
+        alerts = createAlertsPart(deps, { platforms: () => [platform], intervalMs: 60_000 })!;
+        return alerts;
+      },
+    ],
+    logger: createLogger({ level: 'silent' }),
+    port: 0,
+    host: '127.0.0.1',
+  });
+  return { server, alerts: alerts!, base: `http://127.0.0.1:${server.port}` };
 }

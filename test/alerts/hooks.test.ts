@@ -16,7 +16,7 @@ import { MINUTE, person, T0, testI18n } from '../app/helpers.ts';
 import { countAllTables } from '../faults/support/fuzz-invariants.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { RecordingPlatform } from '../helpers/upstream/recording-platform.ts';
-import { fixture, groupIncidents, inGroup, onIncident, pagerDutySignature, postHook } from './helpers.ts';
+import { fixture, groupIncidents, inGroup, onIncident, pagerDutySignature, postHook, startAlertsServer } from './helpers.ts';
 
 const TOKEN = 'alerts-token-4f9c2e';
 const OLD_SECRET = 'pd-secret-old';
@@ -50,18 +50,7 @@ beforeAll(async () => {
   const runtime = await openRuntime(config, { database, clock, i18n: testI18n(), settings: { strictComponents: true } });
   await syncComponents(database.db, { components: [{ id: 'api', name: 'API Service', names: { ja: 'API サービス' } }], glossary: [] }, T0);
   platform = new FlakyPlatform(testI18n(), clock);
-  server = await buildServer(runtime, {
-    parts: [
-      (deps) => {
-        alerts = createAlertsPart(deps, { platforms: () => [platform], intervalMs: 60_000 })!;
-        return alerts;
-      },
-    ],
-    logger: createLogger({ level: 'silent' }),
-    port: 0,
-    host: '127.0.0.1',
-  });
-  base = `http://127.0.0.1:${server.port}`;
+  ({ server, alerts, base } = await startAlertsServer(runtime, platform));
 });
 
 afterAll(async () => {

@@ -2,14 +2,13 @@ import { createHmac } from 'node:crypto';
 import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type AlertsPart, createAlertsPart } from '../../src/alerts/part.ts';
+import type { AlertsPart } from '../../src/alerts/part.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import * as t from '../../src/db/schema.ts';
-import { createLogger } from '../../src/logger.ts';
-import { buildServer, type Server } from '../../src/main.ts';
+import type { Server } from '../../src/main.ts';
 import { openRuntime } from '../../src/runtime.ts';
-import { fixture, pagerDutySignature, postHook } from '../alerts/helpers.ts';
+import { fixture, pagerDutySignature, postHook, startAlertsServer } from '../alerts/helpers.ts';
 import { T0, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { RecordingPlatform } from '../helpers/upstream/recording-platform.ts';
@@ -51,18 +50,7 @@ beforeAll(async () => {
   const config = loadConfig({ ALERTS_TOKEN: TOKEN, PAGERDUTY_WEBHOOK_SECRET: SECRETS.join(','), LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo' });
   const runtime = await openRuntime(config, { database, clock, i18n: testI18n() });
   const platform = new RecordingPlatform(testI18n(), clock);
-  server = await buildServer(runtime, {
-    parts: [
-      (deps) => {
-        alerts = createAlertsPart(deps, { platforms: () => [platform], intervalMs: 60_000 })!;
-        return alerts;
-      },
-    ],
-    logger: createLogger({ level: 'silent' }),
-    port: 0,
-    host: '127.0.0.1',
-  });
-  base = `http://127.0.0.1:${server.port}`;
+  ({ server, alerts, base } = await startAlertsServer(runtime, platform));
 });
 
 afterAll(async () => {
