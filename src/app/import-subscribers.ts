@@ -9,10 +9,30 @@ export interface ImportResult {
   added: number;
   updated: number;
   /** One per rejected line; the other lines are still imported. */
-  errors: { line: number; message: string }[];
+  errors: ImportError[];
   /** Webhook secrets generated for rows that had none: shown once, to configure the receivers. */
   generatedSecrets: { address: string; secret: string }[];
 }
+
+/** Why a line was rejected: `code` and `params` for a reader's language, `message` in English (the CLI). */
+export interface ImportError {
+  line: number;
+  code: 'header' | 'type' | 'email' | 'url' | 'lang' | 'time_zone' | 'secret';
+  params: Record<string, string>;
+  message: string;
+}
+
+const IMPORT_MESSAGES: Record<ImportError['code'], (p: Record<string, string>) => string> = {
+  header: (p) => `header must be ${p.header}`,
+  type: (p) => `type must be email or webhook, not "${p.value}"`,
+  email: (p) => `"${p.value}" is not an email address`,
+  url: (p) => `"${p.value}" is not an http(s) URL`,
+  lang: (p) => `lang must be one of ${p.allowed}`,
+  time_zone: (p) => `"${p.value}" is not an IANA time zone`,
+  secret: () => 'secret must look like whsec_<base64>',
+};
+
+const importError = (line: number, code: ImportError['code'], params: Record<string, string> = {}): ImportError => ({ line, code, params, message: IMPORT_MESSAGES[code](params) });
 
 /** A new Standard Webhooks secret: `whsec_` + 24 random bytes in base64. */
 export function newWebhookSecret(): string {
@@ -87,7 +107,7 @@ export async function importSubscribers(
   const rows = parseCsv(csv);
   const header = rows[0]?.map((h) => h.trim().toLowerCase());
   if (!header || SUBSCRIBER_CSV_HEADER.some((h, i) => header[i] !== h)) {
-    result.errors.push({ line: 1, message: `header must be ${SUBSCRIBER_CSV_HEADER.join(',')}` });
+    result.errors.push(importError(1, 'header', { header: SUBSCRIBER_CSV_HEADER.join(',') }));
     return result;
   }
   const valid = new Map<string, ValidLine>();
@@ -101,20 +121,20 @@ export async function importSubscribers(
     const address = type === 'email' ? rawAddress.toLowerCase() : rawAddress;
     const problem =
       type !== 'email' && type !== 'webhook'
-        ? `type must be email or webhook, not "${type}"`
+        ? importError(line, 'type', { value: type })
         : type === 'email' && !EMAIL.test(address)
-          ? `"${rawAddress}" is not an email address`
+          ? importError(line, 'email', { value: rawAddress })
           : type === 'webhook' && !(URL.canParse(address) && /^https?:$/.test(new URL(address).protocol))
-            ? `"${rawAddress}" is not an http(s) URL`
+            ? importError(line, 'url', { value: rawAddress })
             : !options.locales.includes(lang)
-              ? `lang must be one of ${options.locales.join(', ')}`
+              ? importError(line, 'lang', { value: lang, allowed: options.locales.join(', ') })
               : !isZone(timeZone)
-                ? `"${timeZone}" is not an IANA time zone`
+                ? importError(line, 'time_zone', { value: timeZone })
                 : rawSecret && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(rawSecret)
-                  ? 'secret must look like whsec_<base64>'
+                  ? importError(line, 'secret')
                   : undefined;
     if (problem) {
-      result.errors.push({ line, message: problem });
+      result.errors.push(problem);
       continue;
     }
     // A later line for the same subscriber wins, as if the lines were applied one by one; a

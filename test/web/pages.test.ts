@@ -96,6 +96,18 @@ describeDb('web app pages', () => {
     expect((await database.db.select().from(t.subscriber).where(eq(t.subscriber.id, row!.id)))[0]!.confirmed).toBe(false);
   });
 
+  it('says why each rejected line was rejected, in the reader’s language', async () => {
+    const csv = 'type,address,lang,time_zone,components,secret\nfax,123,en,UTC,,\nemail,not-an-address,en,UTC,,\nemail,ok@example.jp,fr,UTC,,\n';
+    const en = await (await admin.request('/app/subscribers/import', { form: { _csrf: await admin.csrf(), csv } })).text();
+    expect(en).toContain('Line 2: type must be email or webhook, not &quot;fax&quot;');
+    expect(en).toContain('Line 3: &quot;not-an-address&quot; is not an email address');
+    expect(en).toContain('Line 4: language &quot;fr&quot; is not one of en, ja');
+    const ja = await (await admin.request('/app/subscribers/import?lang=ja', { form: { _csrf: await admin.csrf(), csv } })).text();
+    expect(ja).toContain('2 行目: type は email か webhook です（「fax」は使えません）');
+    expect(ja).toContain('3 行目: 「not-an-address」はメールアドレスではありません');
+    expect(ja).toContain('4 行目: 言語「fr」は使えません（en, ja のいずれか）');
+  });
+
   it('speaks the session user’s language, and ?lang= overrides it on every link', async () => {
     const ja = await (await aiko.request('/app/?lang=ja')).text();
     expect(ja).toContain('<html lang="ja">');

@@ -97,7 +97,7 @@ function SubscribersPage(props: { p: SignedPage; rows: SubscriberRow[]; filter: 
               <p>{t('web:subscribers.errors')}</p>
               <ul>
                 {result.errors.map((e) => (
-                  <li>{t('web:subscribers.errorLine', { line: e.line, message: e.message })}</li>
+                  <li>{t('web:subscribers.errorLine', { line: e.line, message: t(`web:subscribers.importError.${e.code}`, e.params) })}</li>
                 ))}
               </ul>
             </>
