@@ -1,7 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq, like } from 'drizzle-orm';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { cancelMaintenance, MAINTENANCE_JOB, MAINTENANCE_NOTICE_JOB, runMaintenanceJob, scheduleMaintenance, updateMaintenance } from '../../src/app/maintenance.ts';
 import * as t from '../../src/db/schema.ts';
@@ -15,6 +12,7 @@ import { FakeSlack } from '../helpers/slack/fake-slack.ts';
 import { createWebhookChannel } from '../../src/publish/webhook.ts';
 import { makeContext, metaOf, MINUTE, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
+import { webhookReceiver } from '../helpers/webhook-receiver.ts';
 import { addSubscriber, newWebhookSecretForTest } from '../publish/helpers.ts';
 import { startSmtpSink } from '../publish/smtp-sink.ts';
 
@@ -25,54 +23,15 @@ const secret = newWebhookSecretForTest();
 // Receivers reject signatures older than 5 minutes: the signing timestamp is the real time.
 const wallClock = { now: () => new Date() };
 
-interface Received {
-  id: string;
-  payload: {
-    meta: { unsubscribe: string };
-    page: { id: string; status_indicator: string };
-    incident: { id: string; name: string; status: string; impact: string; scheduled_for: string; scheduled_until: string; incident_updates: { status: string; body: string }[]; components: { id: string }[] };
-    notice: { kind: string; lang: string; bodies: Record<string, string> };
-  };
+/** What a maintenance notice webhook carries. */
+interface NoticePayload {
+  meta: { unsubscribe: string };
+  page: { id: string; status_indicator: string };
+  incident: { id: string; name: string; status: string; impact: string; scheduled_for: string; scheduled_until: string; incident_updates: { status: string; body: string }[]; components: { id: string }[] };
+  notice: { kind: string; lang: string; bodies: Record<string, string> };
 }
 
-/** A webhook receiver verifying every request with the standardwebhooks library; `failNext` answers 503 first. */
-function receiver() {
-  const received: Received[] = [];
-  const rejected: string[] = [];
-  let failNext = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (failNext > 0) {
-        failNext--;
-        res.writeHead(503).end();
-        return;
-      }
-      try {
-        const payload = new Webhook(secret).verify(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>) as Received['payload'];
-        received.push({ id: String(req.headers['webhook-id']), payload });
-        res.writeHead(204).end();
-      } catch (e) {
-        rejected.push((e as Error).message);
-        res.writeHead(400).end();
-      }
-    });
-  });
-  return {
-    received,
-    rejected,
-    failOnce: () => void (failNext = 1),
-    url: '',
-    async start() {
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    },
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-const hook = receiver();
+const hook = webhookReceiver<NoticePayload>(secret);
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;
 let email: EmailChannel;
 let database: TestDatabase;
@@ -280,7 +239,7 @@ describeDb('maintenance notices to subscribers', () => {
     const s = await setUp();
     await addSubscriber(database.db, { kind: 'webhook', address: hook.url, secret });
     await s.schedule();
-    hook.failOnce();
+    hook.script.push({ status: 503 });
     const jobs = s.runner();
     await jobs.drain();
     expect(hook.received).toHaveLength(0);

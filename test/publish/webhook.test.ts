@@ -1,6 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createDeliveryWorker } from '../../src/outbox/delivery-worker.ts';
 import { type DeliveryProgress, renderProgress } from '../../src/outbox/progress.ts';
@@ -11,51 +8,14 @@ import * as schema from '../../src/db/schema.ts';
 import { eq } from 'drizzle-orm';
 import { makeContext, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
+import { webhookReceiver } from '../helpers/webhook-receiver.ts';
 import { addSubscriber, deliveriesOf, newWebhookSecretForTest, publishSample } from './helpers.ts';
 
 const secret = newWebhookSecretForTest();
 // Receivers reject signatures older than 5 minutes: the signing timestamp is the real time.
 const wallClock = { now: () => new Date() };
 
-/** A webhook receiver that verifies every request with the standardwebhooks library and answers from a script. */
-function receiver() {
-  const received: { id: string; payload: { data: { update: { body: Record<string, string> } } } }[] = [];
-  const rejected: string[] = [];
-  const script: { status: number; headers?: Record<string, string> }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const next = script.shift();
-      if (next) {
-        res.writeHead(next.status, next.headers).end('nope');
-        return;
-      }
-      try {
-        const payload = new Webhook(secret).verify(body, req.headers as Record<string, string>) as (typeof received)[number]['payload'];
-        received.push({ id: String(req.headers['webhook-id']), payload });
-        res.writeHead(204).end();
-      } catch (e) {
-        rejected.push((e as Error).message);
-        res.writeHead(400).end();
-      }
-    });
-  });
-  return {
-    received,
-    rejected,
-    script,
-    url: '',
-    async start() {
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    },
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-const hook = receiver();
+const hook = webhookReceiver<{ data: { update: { body: Record<string, string> } } }>(secret);
 let database: TestDatabase;
 beforeAll(() => hook.start());
 afterAll(() => hook.stop());
