@@ -14,7 +14,7 @@ import { makeContext, metaOf, MINUTE, person, testI18n } from '../app/helpers.ts
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { webhookReceiver } from '../helpers/webhook-receiver.ts';
 import { addSubscriber, newWebhookSecretForTest } from '../publish/helpers.ts';
-import { startSmtpSink } from '../publish/smtp-sink.ts';
+import { startSmtpSink } from '../helpers/smtp-sink.ts';
 
 const NOW = new Date('2026-03-02T01:00:00Z'); // 10:00 in Tokyo
 const HOUR = 60 * MINUTE;

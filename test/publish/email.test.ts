@@ -1,6 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createDeliveryWorker } from '../../src/outbox/delivery-worker.ts';
 import { createEmailChannel, type EmailChannel } from '../../src/publish/email.ts';
@@ -8,43 +5,8 @@ import { draftPublicUpdate } from '../../src/app/draft-public-update.ts';
 import { publishUpdate } from '../../src/app/review-public-update.ts';
 import { declare, makeContext, metaOf, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
+import { smtpSink } from '../helpers/smtp-sink.ts';
 import { addSubscriber, deliveriesOf, publishSample } from './helpers.ts';
-
-/** A real SMTP server on 127.0.0.1 collecting parsed mails; `stop()`/`start()` take it down and up on the same port. */
-function smtpSink() {
-  const mails: ParsedMail[] = [];
-  let port = 0;
-  let server: SMTPServer;
-  const make = () =>
-    new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      // Pooled clients keep connections open; a stopped server must drop them, not wait 30 s.
-      closeTimeout: 50,
-      onData(stream, _session, done) {
-        simpleParser(stream).then((mail) => {
-          mails.push(mail);
-          done();
-        }, done);
-      },
-    });
-  return {
-    mails,
-    get port() {
-      return port;
-    },
-    async start() {
-      server = make();
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => resolve());
-      });
-      port = (server.server.address() as AddressInfo).port;
-    },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 let database: TestDatabase;
 const sink = smtpSink();

@@ -13,7 +13,7 @@ import { declare, metaOf, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { FAKE_OPENAI_KEY, type FakeOpenAi, startFakeOpenAi } from '../helpers/translators/openai-server.ts';
 import { addSubscriber, author } from './helpers.ts';
-import { startSmtpSink } from './smtp-sink.ts';
+import { startSmtpSink } from '../helpers/smtp-sink.ts';
 
 let database: TestDatabase;
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;

@@ -1,6 +1,4 @@
 import { eq } from 'drizzle-orm';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { syncComponents } from '../../src/app/components.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -9,6 +7,7 @@ import { createEmailChannel } from '../../src/publish/email.ts';
 import type { EmailSubscriber } from '../../src/status-page/subscriptions.ts';
 import { T0, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
+import { startSmtpSink } from '../helpers/smtp-sink.ts';
 import { startStatusPage } from './helpers.ts';
 
 let database: TestDatabase;
@@ -138,32 +137,18 @@ describeDb('email subscription', () => {
 
 describeDb('confirmation mail over SMTP', () => {
   it('sends a text and HTML mail in the subscriber\'s language with the link', async () => {
-    const received: Buffer[] = [];
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, _session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          received.push(Buffer.concat(chunks));
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const port = (smtp.server.address() as { port: number }).port;
+    const sink = await startSmtpSink();
     try {
-      const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'status@example.test', publicUrl: 'http://status.example.test', i18n: testI18n(), maxConnections: 1 });
+      const email = createEmailChannel({ smtpUrl: sink.url, from: 'status@example.test', publicUrl: 'http://status.example.test', i18n: testI18n(), maxConnections: 1 });
       await email.sendConfirmation({ address: 'yuki@example.jp', lang: 'ja' }, 'http://status.example.test/status/subscribe/confirm?token=abc&lang=ja');
       await email.close?.();
-      const mail = await simpleParser(received[0]!);
+      const mail = sink.mails[0]!;
       expect(mail.subject).toBe('ステータス更新の購読確認');
       expect(mail.text).toContain('http://status.example.test/status/subscribe/confirm?token=abc&lang=ja');
       // `&` in the link is escaped in the HTML (as &amp; or &#38;: the same character).
       expect(mail.html).toMatch(/href="http:\/\/status\.example\.test\/status\/subscribe\/confirm\?token=abc&(amp|#38);lang=ja"/);
     } finally {
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await sink.close();
     }
   });
 });
