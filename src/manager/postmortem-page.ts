@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { html, raw } from 'hono/html';
-import type { HtmlEscapedString } from 'hono/utils/html';
+import { raw } from 'hono/html';
 import MarkdownIt from 'markdown-it';
 import type { I18n } from '../i18n.ts';
 import { STYLE } from '../status-page/style.ts';
-
-type Html = HtmlEscapedString;
-
-const h = (strings: TemplateStringsArray, ...values: unknown[]): Html => html(strings, ...values) as Html;
+import { h, type Html, renderInternalPage } from './page-shell.ts';
 
 /** Where the page loads Mermaid from: tsuiki serves the npm package's browser bundle itself (no CDN). */
 export const MERMAID_SCRIPT_PATH = '/assets/mermaid.min.js';
@@ -95,24 +91,7 @@ export function renderPostmortemMessage(lang: string, title: string, message: st
 
 function page(lang: string, title: string, body: Html, withChart: boolean): string {
   const script = withChart ? h`<script src="${MERMAID_SCRIPT_PATH}?v=${mermaidVersion()}" defer></script>` : '';
-  return h`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title>
-<style>${raw(PAGE_STYLE)}</style>
-${script}
-</head>
-<body>
-<main id="main">
-${body}
-</main>
-</body>
-</html>
-`.toString();
+  return renderInternalPage({ lang, title, style: PAGE_STYLE, body, head: h`${script}\n` });
 }
 
 let bundle: { version: string; path: string } | undefined;

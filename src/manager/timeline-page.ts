@@ -1,5 +1,3 @@
-import { html, raw } from 'hono/html';
-import type { HtmlEscapedString } from 'hono/utils/html';
 import { describeEntry, formatEntryLine } from '../core/describe-entry.ts';
 import { componentName, type IncidentSnapshot, type TimelineEntry } from '../core/incident.ts';
 import { ENTRY_KINDS, formatIncidentRef } from '../core/model.ts';
@@ -7,11 +5,7 @@ import { escapeMarkdown } from '../core/postmortem.ts';
 import { compareEntries } from '../core/timeline.ts';
 import type { I18n } from '../i18n.ts';
 import { STYLE } from '../status-page/style.ts';
-
-type Html = HtmlEscapedString;
-
-// hono's `html` escapes every interpolated string (& < > " '); only Html values pass through as markup.
-const h = (strings: TemplateStringsArray, ...values: unknown[]): Html => html(strings, ...values) as Html;
+import { h, type Html, renderInternalPage } from './page-shell.ts';
 
 /** Entries recorded more than this after they occurred show when they were recorded (as in chat). */
 const BACKDATED_MS = 60_000;
@@ -109,21 +103,5 @@ export function renderTimelineMessage(ctx: Pick<TimelinePageContext, 'lang'>, ti
 }
 
 function page(ctx: Pick<TimelinePageContext, 'lang'>, title: string, body: Html): string {
-  return h`<!doctype html>
-<html lang="${ctx.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title>
-<style>${raw(PAGE_STYLE)}</style>
-</head>
-<body>
-<main id="main">
-${body}
-</main>
-</body>
-</html>
-`.toString();
+  return renderInternalPage({ lang: ctx.lang, title, style: PAGE_STYLE, body });
 }
