@@ -5,7 +5,7 @@ import type { Db } from '../db/client.ts';
 import * as t from '../db/schema.ts';
 import type { App, AppEnv } from '../http.ts';
 import type { I18n } from '../i18n.ts';
-import { isAdminRequest, pageLanguage } from './page-access.ts';
+import { checkPageAccess, pageLanguage, siblingQuery } from './page-access.ts';
 import { MERMAID_SCRIPT_PATH, mermaidScript, renderPostmortemHtml, renderPostmortemMessage } from './postmortem-page.ts';
 
 export interface PostmortemRouteDeps {
@@ -46,7 +46,6 @@ const PAGE_HEADERS = {
 export function registerPostmortemRoute(app: App, deps: PostmortemRouteDeps): void {
   const zone = deps.teamTimeZone ?? 'UTC';
   const langOf = (c: Context<AppEnv>): string => pageLanguage(c, deps.languages);
-  const isAdmin = (c: Context<AppEnv>): boolean => isAdminRequest(c, deps.adminToken);
   const findDraft = async (number: number, lang: string) => {
     const [incident] = await deps.db.select({ id: t.incident.id, visibility: t.incident.visibility }).from(t.incident).where(eq(t.incident.number, number));
     if (!incident) return { incident: undefined, draft: undefined };
@@ -66,7 +65,7 @@ export function registerPostmortemRoute(app: App, deps: PostmortemRouteDeps): vo
     if (!/^\d{1,9}$/.test(raw)) return plain(tr('manager:http.notFound', { ref, lang }), 404);
     const { incident, draft } = await findDraft(Number(raw), lang);
     if (!incident) return plain(tr('manager:http.notFound', { ref, lang }), 404);
-    if (incident.visibility === 'private' && !isAdmin(c) && !deps.links?.check(Number(raw), c.req.query('exp'), c.req.query('sig')).ok) {
+    if (incident.visibility === 'private' && !checkPageAccess(c, deps.adminToken, deps.links, Number(raw)).ok) {
       c.header('WWW-Authenticate', 'Bearer realm="tsuiki"');
       return plain(tr('manager:http.unauthorized', { ref }), 401);
     }
@@ -88,31 +87,26 @@ export function registerPostmortemRoute(app: App, deps: PostmortemRouteDeps): vo
     const answer = (status: 403 | 404, title: string, message: string) =>
       c.html(renderPostmortemMessage(lang, title, message), status, { ...PAGE_HEADERS, 'Content-Language': lang });
 
-    const admin = isAdmin(c);
-    let expires: Date | undefined;
-    if (!admin) {
-      const check = number !== undefined && deps.links ? deps.links.check(number, c.req.query('exp'), c.req.query('sig')) : ({ ok: false, reason: 'invalid' } as const);
-      if (!check.ok) {
-        const message =
-          check.reason === 'expired'
-            ? tr('manager:http.postmortemLinkExpired', { time: deps.i18n.formatDateTime(check.expires, lang, zone, 'fullDateTime') })
-            : tr('manager:http.postmortemLinkInvalid');
-        return answer(403, tr('manager:http.forbidden'), message);
-      }
-      expires = check.expires;
+    const access = checkPageAccess(c, deps.adminToken, deps.links, number);
+    if (!access.ok) {
+      const message =
+        access.reason === 'expired'
+          ? tr('manager:http.postmortemLinkExpired', { time: deps.i18n.formatDateTime(access.expires, lang, zone, 'fullDateTime') })
+          : tr('manager:http.postmortemLinkInvalid');
+      return answer(403, tr('manager:http.forbidden'), message);
     }
     const { incident, draft } = number !== undefined ? await findDraft(number, lang) : { incident: undefined, draft: undefined };
     if (!incident) return answer(404, tr('manager:http.noIncident', { ref }), tr('manager:http.noIncident', { ref }));
     if (!draft) return answer(404, tr('manager:http.notFound', { ref, lang }), tr('manager:http.notFound', { ref, lang }));
 
     // The Markdown and the other languages open with the same signature (relative, so they work behind any host).
-    const signed = (l: string) => new URLSearchParams({ lang: l, ...(admin ? {} : { exp: c.req.query('exp')!, sig: c.req.query('sig')! }) });
+    const signed = (l: string) => siblingQuery(c, access.admin, l);
     const body = renderPostmortemHtml(draft.markdown, {
       i18n: deps.i18n,
       lang,
       zone,
       ref,
-      expires,
+      expires: access.expires,
       markdownHref: `${postmortemPath(number!, 'markdown')}?${signed(lang)}`,
       others: deps.languages.filter((l) => l !== lang).map((l) => ({ lang: l, href: `${postmortemPath(number!)}?${signed(l)}` })),
     });

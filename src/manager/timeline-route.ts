@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import { findIncidentIdByNumber, loadSnapshot } from '../db/incident-repository.ts';
 import type { App, AppEnv } from '../http.ts';
 import type { I18n } from '../i18n.ts';
-import { isAdminRequest, pageLanguage } from './page-access.ts';
+import { checkPageAccess, pageLanguage, siblingQuery } from './page-access.ts';
 import { renderTimelineHtml, renderTimelineMarkdown, renderTimelineMessage } from './timeline-page.ts';
 
 export interface TimelineRouteDeps {
@@ -58,30 +58,25 @@ export function registerTimelineRoute(app: App, deps: TimelineRouteDeps): void {
         : c.text(`${message}\n`, status, headers);
     };
 
-    const admin = isAdminRequest(c, deps.adminToken);
-    let expires: Date | undefined;
-    if (!admin) {
-      const check = number !== undefined && deps.links ? deps.links.check(number, c.req.query('exp'), c.req.query('sig')) : ({ ok: false, reason: 'invalid' } as const);
-      if (!check.ok) {
-        const message =
-          check.reason === 'expired'
-            ? t('manager:http.linkExpired', { time: deps.i18n.formatDateTime(check.expires, lang, deps.teamTimeZone, 'fullDateTime') })
-            : t('manager:http.linkInvalid');
-        return answer(403, t('manager:http.forbidden'), message);
-      }
-      expires = check.expires;
+    const access = checkPageAccess(c, deps.adminToken, deps.links, number);
+    if (!access.ok) {
+      const message =
+        access.reason === 'expired'
+          ? t('manager:http.linkExpired', { time: deps.i18n.formatDateTime(access.expires, lang, deps.teamTimeZone, 'fullDateTime') })
+          : t('manager:http.linkInvalid');
+      return answer(403, t('manager:http.forbidden'), message);
     }
     const incidentId = number !== undefined ? await findIncidentIdByNumber(deps.db, number) : undefined;
     const incident = incidentId ? await loadSnapshot(deps.db, incidentId) : undefined;
     if (!incident) return answer(404, t('manager:http.noIncident', { ref }), t('manager:http.noIncident', { ref }));
 
-    const ctx = { i18n: deps.i18n, lang, zone: deps.teamTimeZone, now: deps.now(), expires };
+    const ctx = { i18n: deps.i18n, lang, zone: deps.teamTimeZone, now: deps.now(), expires: access.expires };
     const headers = { ...PRIVATE_HEADERS, 'Content-Language': lang, Vary: 'Accept-Language, Authorization' };
     if (format === 'markdown') {
       return c.body(renderTimelineMarkdown(incident, ctx), 200, { ...headers, 'Content-Type': 'text/markdown; charset=utf-8' });
     }
     // The Markdown copy opens with the same signature (relative, so it works behind any host).
-    const query = new URLSearchParams({ lang, ...(admin ? {} : { exp: c.req.query('exp')!, sig: c.req.query('sig')! }) });
+    const query = siblingQuery(c, access.admin, lang);
     return c.html(renderTimelineHtml(incident, { ...ctx, markdownHref: `${timelinePath(incident.number, 'markdown')}?${query}` }), 200, headers);
   };
 
