@@ -11,6 +11,28 @@ export function Csrf(props: { p: PageCtx }) {
   return <input type="hidden" name="_csrf" value={props.p.viewer?.csrf ?? ''} />;
 }
 
+/** A form that only POSTs to `action` with the CSRF field: one button, its label the children. */
+export function PostButton(props: { p: PageCtx; action: string; class?: string; label?: string; children?: Child }) {
+  return (
+    <form method="post" action={props.action}>
+      <Csrf p={props.p} />
+      <button type="submit" class={props.class} aria-label={props.label}>
+        {props.children}
+      </button>
+    </form>
+  );
+}
+
+/** The "private" tag after the title of a private incident or maintenance (a space, then the tag); nothing for a public one. */
+export function PrivateTag(props: { p: PageCtx; visibility: string }) {
+  return props.visibility === 'private' ? (
+    <>
+      {' '}
+      <span class="tag private">{props.p.t('web:incident.private')}</span>
+    </>
+  ) : null;
+}
+
 /** The page around every view: the status page's look, the navigation, who is signed in, the language switcher. */
 export function Layout(props: { p: PageCtx; title: string; section: Section; children?: Child; scripts?: string[]; path?: string }) {
   const { p } = props;
@@ -73,12 +95,9 @@ export function Layout(props: { p: PageCtx; title: string; section: Section; chi
               <a href={p.href('/account')} aria-current={props.section === 'account' ? 'page' : undefined}>
                 {t('web:nav.account')}
               </a>
-              <form method="post" action={p.href('/sign-out')}>
-                <Csrf p={p} />
-                <button type="submit" class="link">
-                  {t('web:account.signOut')}
-                </button>
-              </form>
+              <PostButton p={p} action={p.href('/sign-out')} class="link">
+                {t('web:account.signOut')}
+              </PostButton>
             </div>
           ) : null}
         </header>

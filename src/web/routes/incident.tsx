@@ -16,7 +16,7 @@ import type { GlossaryTerm } from '../../translate/glossary.ts';
 import { respond, type Viewer, type WebDeps } from '../context.ts';
 import { Highlighted, termForms } from '../glossary.tsx';
 import { field, notFound, signedIn, type SignedPage } from '../guard.tsx';
-import { Csrf, Layout } from '../layout.tsx';
+import { Csrf, Layout, PostButton, PrivateTag } from '../layout.tsx';
 import { listComponents } from '../queries.ts';
 
 /** The incident by its number, if the viewer may see it: an administrator any, others public ones and those they respond to. */
@@ -186,12 +186,7 @@ function IncidentPage(props: { p: SignedPage; incident: IncidentSnapshot; terms:
       </h1>
       <p class="meta">
         <span class={`tag sev-${incident.severity}`}>{incident.severity}</span> {t(`common:status.${incident.status}`, { defaultValue: incident.status })}
-        {incident.visibility === 'private' ? (
-          <>
-            {' '}
-            <span class="tag private">{t('web:incident.private')}</span>
-          </>
-        ) : null}
+        <PrivateTag p={p} visibility={incident.visibility} />
       </p>
       {props.done && DONE.includes(props.done) ? (
         <p class="notice" role="status">
@@ -328,24 +323,17 @@ function UpdateCard(props: { p: SignedPage; incident: IncidentSnapshot; update: 
       </div>
       {draft ? (
         <div class="actions no-print">
-          <form method="post" action={p.href(`${base}/publish`)}>
-            <Csrf p={p} />
-            <button type="submit">{t('web:review.publish')}</button>
-          </form>
+          <PostButton p={p} action={p.href(`${base}/publish`)}>
+            {t('web:review.publish')}
+          </PostButton>
           {missing.length && p.deps.runtime.app.translator ? (
-            <form method="post" action={p.href(`${base}/translate`)}>
-              <Csrf p={p} />
-              <button type="submit" class="secondary">
-                {t('web:review.translate')}
-              </button>
-            </form>
+            <PostButton p={p} action={p.href(`${base}/translate`)} class="secondary">
+              {t('web:review.translate')}
+            </PostButton>
           ) : null}
-          <form method="post" action={p.href(`${base}/cancel`)}>
-            <Csrf p={p} />
-            <button type="submit" class="danger">
-              {t('web:review.cancel')}
-            </button>
-          </form>
+          <PostButton p={p} action={p.href(`${base}/cancel`)} class="danger">
+            {t('web:review.cancel')}
+          </PostButton>
         </div>
       ) : null}
     </article>

@@ -4,7 +4,7 @@ import { componentName } from '../../core/incident.ts';
 import type { WebDeps } from '../context.ts';
 import { respond } from '../context.ts';
 import { signedIn, type SignedPage } from '../guard.tsx';
-import { Layout } from '../layout.tsx';
+import { Layout, PrivateTag } from '../layout.tsx';
 import { type IncidentRow, listComponents, listIncidents, OPEN_STATUSES } from '../queries.ts';
 
 /** `GET /app/`: open and past incidents the viewer may see, filtered and searched. */
@@ -107,12 +107,7 @@ function IncidentTable(props: { p: SignedPage; id: string; caption: string; rows
                   </td>
                   <td role="cell" class="title">
                     {r.title}
-                    {r.visibility === 'private' ? (
-                      <>
-                        {' '}
-                        <span class="tag private">{t('web:incident.private')}</span>
-                      </>
-                    ) : null}
+                    <PrivateTag p={p} visibility={r.visibility} />
                   </td>
                   <td role="cell">
                     <span class={`tag sev-${r.severity}`}>{r.severity}</span>

@@ -6,7 +6,7 @@ import { listComponents } from '../queries.ts';
 import { componentName } from '../../core/incident.ts';
 import { respond, type WebDeps } from '../context.ts';
 import { signedIn, type SignedPage } from '../guard.tsx';
-import { Layout } from '../layout.tsx';
+import { Layout, PrivateTag } from '../layout.tsx';
 
 type MaintenanceRow = typeof t.maintenance.$inferSelect;
 
@@ -66,12 +66,7 @@ function MaintenanceTable(props: { p: SignedPage; id: string; heading: string; r
                   <td>MNT-{r.number}</td>
                   <td>
                     {r.title}
-                    {r.visibility === 'private' ? (
-                      <>
-                        {' '}
-                        <span class="tag private">{t('web:incident.private')}</span>
-                      </>
-                    ) : null}
+                    <PrivateTag p={p} visibility={r.visibility} />
                   </td>
                   <td>
                     {i18n.formatDateTime(r.scheduledFor, p.lang, p.zone)} – {i18n.formatDateTime(r.scheduledUntil, p.lang, p.zone)}

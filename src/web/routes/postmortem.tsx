@@ -4,7 +4,7 @@ import type { App } from '../../http.ts';
 import { renderMarkdown } from '../../manager/postmortem-page.ts';
 import { respond, type WebDeps } from '../context.ts';
 import { notFound, signedIn } from '../guard.tsx';
-import { Csrf, Layout } from '../layout.tsx';
+import { Layout, PostButton } from '../layout.tsx';
 import { incidentForViewer } from './incident.tsx';
 
 /**
@@ -37,12 +37,9 @@ export function registerPostmortemRoutes(app: App, deps: WebDeps): void {
             </p>
           ) : null}
           <div class="actions no-print">
-            <form method="post" action={p.href(`/incidents/${incident.number}/postmortem`)}>
-              <Csrf p={p} />
-              <button type="submit" class="secondary">
-                {t('web:postmortem.regenerate')}
-              </button>
-            </form>
+            <PostButton p={p} action={p.href(`/incidents/${incident.number}/postmortem`)} class="secondary">
+              {t('web:postmortem.regenerate')}
+            </PostButton>
             {draft ? (
               <a href={p.href(`/incidents/${incident.number}/postmortem.md`, { lang: p.lang })} type="text/markdown">
                 {t('web:postmortem.markdown')}

@@ -6,7 +6,7 @@ import * as t from '../../db/schema.ts';
 import type { App } from '../../http.ts';
 import { respond, type WebDeps } from '../context.ts';
 import { field, signedIn, type SignedPage } from '../guard.tsx';
-import { Csrf, Layout, MessagePage } from '../layout.tsx';
+import { Csrf, Layout, MessagePage, PostButton } from '../layout.tsx';
 
 /** Most rows one page lists; the filter narrows the rest. */
 const PAGE_SIZE = 500;
@@ -183,12 +183,9 @@ function SubscribersPage(props: { p: SignedPage; rows: SubscriberRow[]; filter: 
                   <td>{r.components.length ? r.components.join(', ') : t('web:subscribers.allComponents')}</td>
                   {filter.state === 'active' ? (
                     <td>
-                      <form method="post" action={p.href(`/subscribers/${r.id}/remove`)}>
-                        <Csrf p={p} />
-                        <button type="submit" class="danger" aria-label={t('web:subscribers.removeLabel', { address: r.address })}>
-                          {t('web:subscribers.remove')}
-                        </button>
-                      </form>
+                      <PostButton p={p} action={p.href(`/subscribers/${r.id}/remove`)} class="danger" label={t('web:subscribers.removeLabel', { address: r.address })}>
+                        {t('web:subscribers.remove')}
+                      </PostButton>
                     </td>
                   ) : null}
                 </tr>
