@@ -105,6 +105,19 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
     return incident && update ? { incident, update } : undefined;
   };
   const back = (c: Context<AppEnv>, p: SignedPage, number: number, done: string) => c.redirect(`${p.href(`/incidents/${number}`, { done })}#updates`, 303);
+  type Target = NonNullable<Awaited<ReturnType<typeof target>>>;
+  /** A POST on one public update: 404 unless the viewer may see it (and `allowed` says yes), else `act`, then back to the page saying `done`. */
+  const onUpdate = (
+    done: string,
+    act: (found: Target, p: SignedPage, form: Record<string, string | File>) => Promise<unknown>,
+    allowed: (found: Target, p: SignedPage) => boolean = () => true,
+  ) =>
+    signedIn(deps, async (c, p, form) => {
+      const found = await target(c, p);
+      if (!found || !allowed(found, p)) return notFound(c, p, c.req.param('n') ?? '');
+      await act(found, p, form);
+      return back(c, p, found.incident.number, done);
+    });
 
   app.post(
     '/app/incidents/:n/updates',
@@ -118,41 +131,24 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
   );
   app.post(
     '/app/incidents/:n/updates/:id/translation',
-    signedIn(deps, async (c, p, form) => {
-      const found = await target(c, p);
-      if (!found) return notFound(c, p, c.req.param('n') ?? '');
-      await editTranslation(runtime.app, p.viewer.meta, found.update.id, { lang: field(form, 'lang'), body: field(form, 'body') });
-      return back(c, p, found.incident.number, 'saved');
-    }),
+    onUpdate('saved', (found, p, form) => editTranslation(runtime.app, p.viewer.meta, found.update.id, { lang: field(form, 'lang'), body: field(form, 'body') })),
   );
   app.post(
     '/app/incidents/:n/updates/:id/publish',
-    signedIn(deps, async (c, p) => {
-      const found = await target(c, p);
-      if (!found) return notFound(c, p, c.req.param('n') ?? '');
-      await publishUpdate(runtime.app, p.viewer.meta, found.update.id);
-      return back(c, p, found.incident.number, 'published');
-    }),
+    onUpdate('published', (found, p) => publishUpdate(runtime.app, p.viewer.meta, found.update.id)),
   );
   app.post(
     '/app/incidents/:n/updates/:id/cancel',
-    signedIn(deps, async (c, p) => {
-      const found = await target(c, p);
-      if (!found) return notFound(c, p, c.req.param('n') ?? '');
-      await cancelUpdate(runtime.app, p.viewer.meta, found.update.id);
-      return back(c, p, found.incident.number, 'cancelled');
-    }),
+    onUpdate('cancelled', (found, p) => cancelUpdate(runtime.app, p.viewer.meta, found.update.id)),
   );
   app.post(
     '/app/incidents/:n/updates/:id/translate',
-    signedIn(deps, async (c, p) => {
-      const found = await target(c, p);
-      if (!found) return notFound(c, p, c.req.param('n') ?? '');
+    onUpdate(
+      'translated',
+      (found) => translatePublicUpdate(runtime.app, found.update.id),
       // Machine translation writes only what is missing; asking for it is a responder's act, as in chat.
-      if (!p.viewer.isAdmin && !isResponder(found.incident, p.viewer.actor.id, false)) return notFound(c, p, c.req.param('n') ?? '');
-      await translatePublicUpdate(runtime.app, found.update.id);
-      return back(c, p, found.incident.number, 'translated');
-    }),
+      (found, p) => p.viewer.isAdmin || isResponder(found.incident, p.viewer.actor.id, false),
+    ),
   );
 }
 
