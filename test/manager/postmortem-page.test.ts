@@ -3,13 +3,12 @@ import { closeIncident } from '../../src/app/close-incident.ts';
 import { setKeyMoment } from '../../src/app/set-key-moment.ts';
 import { createPostmortemLinks } from '../../src/chat/postmortem-link.ts';
 import { timelineLinkKey } from '../../src/chat/timeline-link.ts';
-import { createHttpServer, type HttpServer } from '../../src/http.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { HttpServer } from '../../src/http.ts';
 import { renderMarkdown } from '../../src/manager/postmortem-page.ts';
 import { registerPostmortemRoute } from '../../src/manager/postmortem-route.ts';
-import { createMetrics } from '../../src/metrics.ts';
 import { declare, makeContext, metaOf, MINUTE, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
+import { serveRoutes } from '../helpers/serve-routes.ts';
 
 const ADMIN_TOKEN = 'admin-secret-token-for-pages';
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -21,13 +20,9 @@ let base: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  http = createHttpServer({
-    database,
-    logger: createLogger({ level: 'silent' }),
-    metrics: createMetrics(),
-    routes: (app) => registerPostmortemRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], adminToken: ADMIN_TOKEN, links, teamTimeZone: 'Asia/Tokyo' }),
-  });
-  base = `http://127.0.0.1:${(await http.listen(0, '127.0.0.1')).port}`;
+  ({ http, base } = await serveRoutes(database, (app) =>
+    registerPostmortemRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], adminToken: ADMIN_TOKEN, links, teamTimeZone: 'Asia/Tokyo' }),
+  ));
 });
 afterAll(async () => {
   await http?.close();

@@ -9,13 +9,13 @@ import { buildServer } from '../../src/main.ts';
 import type { ServerPartFactory } from '../../src/server-part.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
 import type { AppContext } from '../../src/app/context.ts';
-import { createHttpServer, type HttpServer } from '../../src/http.ts';
+import type { HttpServer } from '../../src/http.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createManagerPart } from '../../src/manager/part.ts';
 import { registerTimelineRoute } from '../../src/manager/timeline-route.ts';
-import { createMetrics } from '../../src/metrics.ts';
 import { declare, makeContext, metaOf, MINUTE, person, testI18n } from '../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
+import { serveRoutes } from '../helpers/serve-routes.ts';
 
 const ADMIN_TOKEN = 'admin-secret-token';
 const PUBLIC_URL = 'https://tsuiki.example';
@@ -33,14 +33,9 @@ beforeAll(async () => {
   database = await createTestDatabase();
   ({ ctx, clock } = makeContext(database.db));
   links = createTimelineLinks({ key: timelineLinkKey({ slackSigningSecret: 'signing-secret' })!, publicUrl: PUBLIC_URL, now: () => clock.now() });
-  http = createHttpServer({
-    database,
-    logger: createLogger({ level: 'silent' }),
-    metrics: createMetrics(),
-    routes: (app) =>
-      registerTimelineRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], teamTimeZone: 'Asia/Tokyo', links, adminToken: ADMIN_TOKEN, now: () => clock.now() }),
-  });
-  base = `http://127.0.0.1:${(await http.listen(0, '127.0.0.1')).port}`;
+  ({ http, base } = await serveRoutes(database, (app) =>
+    registerTimelineRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], teamTimeZone: 'Asia/Tokyo', links, adminToken: ADMIN_TOKEN, now: () => clock.now() }),
+  ));
 
   const taro = person('Taro');
   const meta = metaOf(taro, { inIncidentChannel: true });
@@ -183,21 +178,16 @@ describeDb('GET /incidents/:n/timeline', () => {
   });
 
   it('refuses every link when no secret is configured, but still opens with the ADMIN_TOKEN', async () => {
-    const bare = createHttpServer({
-      database,
-      logger: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
-      routes: (app) =>
-        registerTimelineRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], teamTimeZone: 'Asia/Tokyo', links: undefined, adminToken: ADMIN_TOKEN, now: () => clock.now() }),
-    });
-    const { port } = await bare.listen(0, '127.0.0.1');
+    const bare = await serveRoutes(database, (app) =>
+      registerTimelineRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], teamTimeZone: 'Asia/Tokyo', links: undefined, adminToken: ADMIN_TOKEN, now: () => clock.now() }),
+    );
     try {
       const url = new URL(links.url({ number: pub.number, visibility: 'public' }, 'en'));
-      expect((await fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`)).status).toBe(403);
-      const admin = await fetch(`http://127.0.0.1:${port}${url.pathname}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect((await fetch(`${bare.base}${url.pathname}${url.search}`)).status).toBe(403);
+      const admin = await fetch(`${bare.base}${url.pathname}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(admin.status).toBe(200);
     } finally {
-      await bare.close();
+      await bare.http.close();
     }
   });
 

@@ -2,12 +2,11 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postmortemLinksFor } from '../../../src/chat/postmortem-link.ts';
 import * as t from '../../../src/db/schema.ts';
-import { createHttpServer, type HttpServer } from '../../../src/http.ts';
-import { createLogger } from '../../../src/logger.ts';
+import type { HttpServer } from '../../../src/http.ts';
 import { registerPostmortemRoute } from '../../../src/manager/postmortem-route.ts';
-import { createMetrics } from '../../../src/metrics.ts';
 import { MINUTE, testI18n } from '../../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
+import { serveRoutes } from '../../helpers/serve-routes.ts';
 import { PUBLIC_URL, SIGNING_SECRET, type SlackHarness, startSlackHarness } from '../../helpers/slack/harness.ts';
 import { slashCommandRequest } from '../../helpers/slack/requests.ts';
 
@@ -25,13 +24,9 @@ beforeAll(async () => {
   h = await startSlackHarness(database, { users: { [TARO]: { locale: 'en-US', name: 'Taro' }, [HANAKO]: { locale: 'ja-JP', name: 'Hanako' } } });
   // The postmortem route as the manager part mounts it, its links checked with the key the same settings give.
   const links = postmortemLinksFor({ config: { slack: { signingSecret: SIGNING_SECRET }, adminToken: undefined, publicUrl: PUBLIC_URL }, app: { clock: h.clock } });
-  http = createHttpServer({
-    database,
-    logger: createLogger({ level: 'silent' }),
-    metrics: createMetrics(),
-    routes: (app) => registerPostmortemRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], adminToken: undefined, links, teamTimeZone: 'Asia/Tokyo' }),
-  });
-  base = `http://127.0.0.1:${(await http.listen(0, '127.0.0.1')).port}`;
+  ({ http, base } = await serveRoutes(database, (app) =>
+    registerPostmortemRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], adminToken: undefined, links, teamTimeZone: 'Asia/Tokyo' }),
+  ));
 });
 
 afterAll(async () => {

@@ -6,12 +6,11 @@ import { formatEntryLine } from '../../../src/core/describe-entry.ts';
 import { compareEntries } from '../../../src/core/timeline.ts';
 import { loadSnapshot } from '../../../src/db/incident-repository.ts';
 import * as t from '../../../src/db/schema.ts';
-import { createHttpServer, type HttpServer } from '../../../src/http.ts';
-import { createLogger } from '../../../src/logger.ts';
+import type { HttpServer } from '../../../src/http.ts';
 import { registerTimelineRoute } from '../../../src/manager/timeline-route.ts';
-import { createMetrics } from '../../../src/metrics.ts';
 import { MINUTE, testI18n } from '../../app/helpers.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
+import { serveRoutes } from '../../helpers/serve-routes.ts';
 import { PUBLIC_URL, SIGNING_SECRET, type SlackHarness, startSlackHarness } from '../../helpers/slack/harness.ts';
 import { slashCommandRequest } from '../../helpers/slack/requests.ts';
 
@@ -30,14 +29,9 @@ beforeAll(async () => {
   h = await startSlackHarness(database, { users: { [TARO]: { locale: 'en-US', name: 'Taro' }, [HANAKO]: { locale: 'ja-JP', name: 'Hanako' } } });
   // The timeline route as the manager part mounts it: links checked with the key the same settings give.
   const links = timelineLinksFor({ config: { slack: { signingSecret: SIGNING_SECRET }, adminToken: undefined, publicUrl: PUBLIC_URL }, app: { clock: h.clock } });
-  http = createHttpServer({
-    database,
-    logger: createLogger({ level: 'silent' }),
-    metrics: createMetrics(),
-    routes: (app) =>
-      registerTimelineRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], teamTimeZone: 'Asia/Tokyo', links, adminToken: undefined, now: () => h.clock.now() }),
-  });
-  base = `http://127.0.0.1:${(await http.listen(0, '127.0.0.1')).port}`;
+  ({ http, base } = await serveRoutes(database, (app) =>
+    registerTimelineRoute(app, { db: database.db, i18n: testI18n(), languages: ['en', 'ja'], teamTimeZone: 'Asia/Tokyo', links, adminToken: undefined, now: () => h.clock.now() }),
+  ));
 });
 
 afterAll(async () => {
