@@ -1,7 +1,7 @@
 import type { NeutralMessage } from '../chat/message.ts';
 import type { PostOptions } from '../chat/platform.ts';
 import type { I18n } from '../i18n.ts';
-import { bodyFor, componentName, type DeliveryItem, languageName, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
+import { bodyWithNotice, componentImpacts, type DeliveryItem, type PublishChannel, type PublishedUpdate, TerminalDeliveryError } from './channel.ts';
 
 /**
  * What the chat targets need of a platform: the `announce` and `post` of `ChatPlatform`,
@@ -25,14 +25,8 @@ export function renderChatUpdate(update: PublishedUpdate, i18n: I18n, lang: stri
   const updateTitle = tr('email:chat.title', { ref: `INC-${update.incidentNumber}`, title: update.incidentTitle, status });
   const title = followUp ? tr('email:translated.subject', { subject: updateTitle }) : updateTitle;
   const time = i18n.formatDateTime(update.publishedAt, lang, zone);
-  const { lang: bodyLang, body } = bodyFor(update, lang);
-  const notice =
-    bodyLang !== lang
-      ? tr('email:untranslated', { language: languageName(bodyLang, lang) })
-      : followUp
-        ? tr('email:translated.notice', { language: languageName(update.sourceLang, lang) })
-        : undefined;
-  const components = update.components.map((c) => `${componentName(c, lang)} (${tr(`common:impact.${c.impact}`)})`);
+  const { body, notice } = bodyWithNotice(update, lang, tr, followUp);
+  const components = componentImpacts(update, lang, tr);
   return {
     text: `${title}: ${notice ? `${notice} ` : ''}${body}`,
     title,

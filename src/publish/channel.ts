@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import type { Impact, Status } from '../core/model.ts';
 
 /** Where a delivery goes; one value per `delivery.target`. */
@@ -113,4 +114,25 @@ export function languageName(lang: string, inLang: string): string {
 /** A component's name in a language, else its default name. */
 export function componentName(component: PublishedComponent, lang: string): string {
   return component.names[lang] ?? component.name;
+}
+
+/**
+ * The body a reader in `lang` gets (see {@link bodyFor}) and the notice that goes with it:
+ * untranslated, the source text under a notice naming its language; a follow-up (the
+ * translation sent after it), a notice saying what it translates.
+ */
+export function bodyWithNotice(update: PublishedUpdate, lang: string, tr: TFunction, followUp?: DeliveryItem['followUp']): { lang: string; body: string; notice: string | undefined } {
+  const { lang: bodyLang, body } = bodyFor(update, lang);
+  const notice =
+    bodyLang !== lang
+      ? tr('email:untranslated', { language: languageName(bodyLang, lang) })
+      : followUp
+        ? tr('email:translated.notice', { language: languageName(update.sourceLang, lang) })
+        : undefined;
+  return { lang: bodyLang, body, notice };
+}
+
+/** Each affected component as `name (impact)` in `lang`. */
+export function componentImpacts(update: PublishedUpdate, lang: string, tr: TFunction): string[] {
+  return update.components.map((c) => `${componentName(c, lang)} (${tr(`common:impact.${c.impact}`)})`);
 }

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { I18n } from '../i18n.ts';
-import { bodyFor, componentName, type DeliveryItem, languageName, type PublishChannel, type PublishedUpdate, type Recipient, RetryableDeliveryError, TerminalDeliveryError } from './channel.ts';
+import { bodyWithNotice, componentImpacts, type DeliveryItem, type PublishChannel, type PublishedUpdate, type Recipient, RetryableDeliveryError, TerminalDeliveryError } from './channel.ts';
 
 export interface EmailSettings {
   /** `smtp://` or `smtps://` (SMTP_URL). */
@@ -73,15 +73,9 @@ function mailTemplate(
   const tr = i18n.t(lang);
   const ref = `INC-${update.incidentNumber}`;
   const status = tr(`common:status.${update.status}`);
-  const { lang: bodyLang, body } = bodyFor(update, lang);
-  const notice =
-    bodyLang !== lang
-      ? tr('email:untranslated', { language: languageName(bodyLang, lang) })
-      : followUp
-        ? tr('email:translated.notice', { language: languageName(update.sourceLang, lang) })
-        : undefined;
+  const { lang: bodyLang, body, notice } = bodyWithNotice(update, lang, tr, followUp);
   const time = i18n.formatDateTime(update.publishedAt, lang, timeZone, 'fullDateTime');
-  const components = update.components.map((c) => `${componentName(c, lang)} (${tr(`common:impact.${c.impact}`)})`);
+  const components = componentImpacts(update, lang, tr);
   const statusUrl = `${settings.publicUrl}/status/incidents/${update.incidentId}?lang=${encodeURIComponent(lang)}`;
   const heading = tr('email:heading', { ref, title: update.incidentTitle });
   const lines = [
