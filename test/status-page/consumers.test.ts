@@ -9,15 +9,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { changeStatus } from '../../src/app/change-status.ts';
 import { publishUpdate } from '../../src/app/review-public-update.ts';
 import { componentGroups, syncComponents, type ComponentsFile } from '../../src/app/components.ts';
-import { createHttpServer, type HttpServer } from '../../src/http.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { statusPagePart } from '../../src/status-page/part.ts';
-import { createStatusPage, type StatusPage } from '../../src/status-page/routes.ts';
 import { declare, metaOf, MINUTE, T0, testI18n } from '../app/helpers.ts';
 import { CHROMIUM, hasBrowser } from '../helpers/browser.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
-import { PUBLIC_URL, publish, seedOpenIncident } from './helpers.ts';
+import { PUBLIC_URL, publish, seedOpenIncident, startStatusPage } from './helpers.ts';
 
 // Consumers written for Atlassian Statuspage, pointed at tsuiki: the statuspage.io npm client,
 // rss-parser, and Atlassian's status widget (@statuspage/status-widget) in Chromium on another origin.
@@ -33,8 +30,7 @@ const CATALOG: ComponentsFile = {
 };
 
 let database: TestDatabase;
-let page: StatusPage;
-let http: HttpServer;
+let statusPage: Awaited<ReturnType<typeof startStatusPage>>;
 let base: string;
 let seeded: Awaited<ReturnType<typeof seedOpenIncident>>;
 let resolvedId: string;
@@ -51,25 +47,13 @@ beforeAll(async () => {
   const { outcome } = await changeStatus(ctx, metaOf(actor), resolvedId, { status: 'resolved', publicText: 'Logins work again.' });
   clock.advance(9_000);
   await publishUpdate(ctx, metaOf(actor), outcome.update!.updateId);
-  page = createStatusPage({
-    db: database.db,
-    i18n: testI18n(),
-    languages: ['en', 'ja'],
-    timeZones: { en: 'UTC', ja: 'Asia/Tokyo' },
-    publicUrl: PUBLIC_URL,
-    now: () => clock.now(),
-    pollMs: 60_000,
-    groups: componentGroups(CATALOG),
-  });
   // As production wires it: the fast path in front of the routes.
-  http = createHttpServer({ database: { ping: async () => {} }, logger: createLogger({ level: 'silent' }), metrics: createMetrics(), routes: page.routes, fastPath: page.fastPath });
-  await page.start();
-  base = `http://127.0.0.1:${(await http.listen(0, '127.0.0.1')).port}`;
+  statusPage = await startStatusPage(database.db, clock, { groups: componentGroups(CATALOG) }, { fastPath: true });
+  base = statusPage.base;
 });
 
 afterAll(async () => {
-  await http?.close();
-  await page?.stop();
+  await statusPage?.close();
   await database?.drop();
 });
 
@@ -206,7 +190,7 @@ describeDb('HTTP for consumers', () => {
 
   it('answers a cached page the same before the router as through it', async () => {
     // A fresh render goes through hono; the next request is answered by the fast path.
-    page.cache.invalidate();
+    statusPage.page.cache.invalidate();
     const first = await raw('/status?lang=ja');
     const second = await raw('/status?lang=ja');
     expect(second.body.equals(first.body)).toBe(true);

@@ -13,11 +13,12 @@ import { declare, makeContext, metaOf, MINUTE, person, testI18n } from '../app/h
 
 export const PUBLIC_URL = 'http://status.example.test';
 
-/** A status page over `db` served on 127.0.0.1, with the test's clock. */
+/** A status page over `db` served on 127.0.0.1, with the test's clock; `fastPath` puts its fast path in front of the routes, as production does. */
 export async function startStatusPage(
   db: Db,
   clock: ManualClock,
   overrides: Partial<StatusPageDeps> = {},
+  serve: { fastPath?: boolean } = {},
 ): Promise<{ base: string; page: StatusPage; server: HttpServer; close(): Promise<void> }> {
   const page = createStatusPage({
     db,
@@ -29,7 +30,13 @@ export async function startStatusPage(
     pollMs: 60_000,
     ...overrides,
   });
-  const server = createHttpServer({ database: { ping: async () => {} }, logger: createLogger({ level: 'silent' }), metrics: createMetrics(), routes: page.routes });
+  const server = createHttpServer({
+    database: { ping: async () => {} },
+    logger: createLogger({ level: 'silent' }),
+    metrics: createMetrics(),
+    routes: page.routes,
+    ...(serve.fastPath ? { fastPath: page.fastPath } : {}),
+  });
   await page.start();
   const { port } = await server.listen(0, '127.0.0.1');
   return {
