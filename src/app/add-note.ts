@@ -32,16 +32,19 @@ export async function addNote(
     } catch (e) {
       throw e instanceof DomainError ? e.withVerb('update') : e;
     }
-    await appendEntry(tx, ctx, incidentId, {
-      kind: 'note',
-      actor: meta.actor,
-      occurredAt: at,
-      recordedAt: now,
-      text,
-      sourceLang: meta.actor.lang,
-    });
-    await addResponder(tx, incidentId, meta.actor, now);
-    await touchIncident(tx, incidentId, now);
+    // Sent together (one round trip on PostgreSQL): a busy incident's notes queue on its row lock.
+    await Promise.all([
+      appendEntry(tx, ctx, incidentId, {
+        kind: 'note',
+        actor: meta.actor,
+        occurredAt: at,
+        recordedAt: now,
+        text,
+        sourceLang: meta.actor.lang,
+      }),
+      addResponder(tx, incidentId, meta.actor, now),
+      touchIncident(tx, incidentId, now),
+    ]);
     return { incidentId, number: incident.number, occurredAt: at.toISOString(), backdated: at.getTime() !== now.getTime() };
   });
 }

@@ -92,21 +92,22 @@ async function writeOnce<O extends Outcome>(
     }
     const outcome = await work(tx, now);
     const resultIncidentId = incidentId ?? (typeof outcome.incidentId === 'string' ? outcome.incidentId : undefined);
-    if (meta.idempotencyKey) {
-      await tx
-        .update(t.commandReceipt)
-        .set({ result: outcome, incidentId: resultIncidentId })
-        .where(eq(t.commandReceipt.key, meta.idempotencyKey));
-    }
-    await tx.insert(t.auditEvent).values({
-      at: now,
-      actorPlatform: meta.actor.platform,
-      actorId: meta.actor.id,
-      action: verb,
-      incidentId: resultIncidentId,
-      detail: { actorName: meta.actor.name, outcome },
-    });
-    if (resultIncidentId) await markIncidentChanged(tx, resultIncidentId, now);
+    // Independent statements, sent together: on PostgreSQL one round trip instead of three,
+    // while the incident's row lock is held (every other write to it waits for the commit).
+    await Promise.all([
+      meta.idempotencyKey
+        ? tx.update(t.commandReceipt).set({ result: outcome, incidentId: resultIncidentId }).where(eq(t.commandReceipt.key, meta.idempotencyKey))
+        : undefined,
+      tx.insert(t.auditEvent).values({
+        at: now,
+        actorPlatform: meta.actor.platform,
+        actorId: meta.actor.id,
+        action: verb,
+        incidentId: resultIncidentId,
+        detail: { actorName: meta.actor.name, outcome },
+      }),
+      resultIncidentId ? markIncidentChanged(tx, resultIncidentId, now) : undefined,
+    ]);
     await meta.enqueue?.(tx, { verb, incidentId: resultIncidentId });
     return { outcome, replayed: false };
   });
@@ -133,8 +134,11 @@ export async function loadForActor(
  * does not grow with the timeline — on a busy incident every note waits for the one before.
  */
 export async function loadHeadForActor(tx: Tx | AppContext['db'], incidentId: string, meta: CommandMeta, options: LoadOptions): Promise<IncidentHead> {
-  if (options.write) await tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for('update');
-  return authorized(await loadIncidentHead(tx, incidentId), incidentId, meta, options);
+  if (!options.write) return authorized(await loadIncidentHead(tx, incidentId), incidentId, meta, options);
+  // Sent together: PostgreSQL runs them in order on the transaction's connection, so the reads
+  // still come after the lock, and the lock is held one round trip less.
+  const [, head] = await Promise.all([tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for('update').execute(), loadIncidentHead(tx, incidentId)]);
+  return authorized(head, incidentId, meta, options);
 }
 
 interface LoadOptions {

@@ -87,10 +87,46 @@ interface Shown {
   translationPending?: DispatchResult['translationPending'];
 }
 
+/**
+ * Incident number ↔ id, per database, as read from committed rows: an incident's number never
+ * changes and incidents are never deleted, so what was read once holds for the process and
+ * needs no invalidation. Saves a lookup on every `INC-n` command and after every write.
+ */
+const knownIncidents = new WeakMap<object, { idOf: Map<number, string>; numberOf: Map<string, number> }>();
+const MAX_KNOWN_INCIDENTS = 10_000;
+
+function knownIn(db: AppContext['db']) {
+  let known = knownIncidents.get(db);
+  if (!known) knownIncidents.set(db, (known = { idOf: new Map(), numberOf: new Map() }));
+  return known;
+}
+
+function remember(db: AppContext['db'], number: number, id: string): void {
+  const known = knownIn(db);
+  if (known.idOf.size >= MAX_KNOWN_INCIDENTS) {
+    known.idOf.clear();
+    known.numberOf.clear();
+  }
+  known.idOf.set(number, id);
+  known.numberOf.set(id, number);
+}
+
 /** The incident's number, all a preview shows of it. */
 async function loadIncidentNumber(db: AppContext['db'], incidentId: string): Promise<{ number: number } | undefined> {
+  const known = knownIn(db).numberOf.get(incidentId);
+  if (known !== undefined) return { number: known };
   const [row] = await db.select({ number: t.incident.number }).from(t.incident).where(eq(t.incident.id, incidentId));
+  if (row) remember(db, row.number, incidentId);
   return row;
+}
+
+/** The id of incident number `number`; see {@link knownIncidents}. */
+async function incidentIdByNumber(db: AppContext['db'], number: number): Promise<string | undefined> {
+  const known = knownIn(db).idOf.get(number);
+  if (known !== undefined) return known;
+  const id = await findIncidentIdByNumber(db, number);
+  if (id) remember(db, number, id);
+  return id;
 }
 
 /**
@@ -139,10 +175,14 @@ export class Dispatcher {
 
   private async resolveIncident(incidentNumber: number | undefined, input: IncomingCommand, verb: string) {
     const { db } = this.deps.app;
-    const channelIncidentId = await findIncidentIdByChannel(db, this.deps.platform.platform, input.channelId);
+    // Side by side: neither waits for the other.
+    const [channelIncidentId, numbered] = await Promise.all([
+      findIncidentIdByChannel(db, this.deps.platform.platform, input.channelId),
+      incidentNumber === undefined ? undefined : incidentIdByNumber(db, incidentNumber),
+    ]);
     let incidentId = channelIncidentId;
     if (incidentNumber !== undefined) {
-      incidentId = await findIncidentIdByNumber(db, incidentNumber);
+      incidentId = numbered;
       if (!incidentId) throw new DomainError('incident_not_found', { ref: formatIncidentRef(incidentNumber) });
     }
     if (!incidentId) throw new DomainError('incident_required', {}, verb);
@@ -280,14 +320,18 @@ export class Dispatcher {
     }
     // The whole incident only for a header rendered here; elsewhere the preview needs its update alone.
     // Without its timeline: neither the header nor the preview shows it, and it grows with every note.
-    const snapshot = this.deps.inlineHeader ? await loadSnapshot(app.db, incidentId, { entries: false }) : undefined;
-    const incident = snapshot ?? (await loadIncidentNumber(app.db, incidentId));
+    // The incident and where it lives, read side by side.
+    const [snapshot, number, chatRef] = await Promise.all([
+      this.deps.inlineHeader ? loadSnapshot(app.db, incidentId, { entries: false }) : undefined,
+      this.deps.inlineHeader ? undefined : loadIncidentNumber(app.db, incidentId),
+      findIncidentChatRef(app.db, incidentId, platform.platform),
+    ]);
+    const incident = snapshot ?? number;
     if (!incident) return { replies: [{ visibility: 'ephemeral', message }] };
     const preview = !previewUpdateId ? undefined : snapshot ? snapshot.publicUpdates.find((u) => u.id === previewUpdateId) : await loadPublicUpdate(app.db, incidentId, previewUpdateId);
     const previewMessage = preview ? renderPreview(this.renderContext(lang), incident, preview, app.settings.locales, { canRetryTranslation: Boolean(app.translator) }) : undefined;
     const pending = deferred && preview && !app.settings.locales.every((l) => preview.translations.some((tr) => tr.lang === l)) ? preview.id : undefined;
     let postedAs: { channelId: string; messageId: string } | undefined;
-    const chatRef = await findIncidentChatRef(app.db, incidentId, platform.platform);
     if (inIncidentChannel || !chatRef) {
       replies.push({ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message });
       if (previewMessage) replies.push({ visibility: inIncidentChannel ? 'channel' : 'ephemeral', message: previewMessage });

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.ts';
+import { type Executor, rowsOf } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 
 /** A row of `teams_conversation`: one Teams conversation tsuiki posts into from its queue. */
@@ -40,7 +40,8 @@ export function locationOf(row: Pick<TeamsConversation, 'id'>): string {
   return `${LOCATION}${row.id}`;
 }
 
-function rowIdOf(channelId: string): string | undefined {
+/** The row a location names; undefined for any other channel id. */
+export function rowIdOf(channelId: string): string | undefined {
   return channelId.startsWith(LOCATION) ? channelId.slice(LOCATION.length) : undefined;
 }
 
@@ -142,23 +143,17 @@ export function partsOf(row: TeamsConversation): ConversationParts | undefined {
  */
 export async function resolveChannelId(db: Executor, conversationId: string): Promise<string> {
   const c = t.teamsConversation;
-  const [row] = await db
-    .select({ id: c.id })
-    .from(c)
-    .where(
-      and(
-        eq(c.purpose, 'incident'),
-        sql`(${c.conversationId} = ${conversationId} or (${c.ownsChannel} and ${c.channelId} = ${channelOf(conversationId)}))`,
-      ),
-    )
-    .limit(1);
-  if (row) return locationOf(row);
+  const r = t.chatRef;
+  // One round trip on every command: the incident's place, else whether a legacy reference names this conversation.
+  const [row] = rowsOf<{ id: string | null; legacy: boolean }>(
+    await db.execute(sql`select
+      (select ${c.id} from ${c} where ${c.purpose} = 'incident'
+        and (${c.conversationId} = ${conversationId} or (${c.ownsChannel} and ${c.channelId} = ${channelOf(conversationId)})) limit 1) as id,
+      exists (select 1 from ${r} where ${r.platform} = 'teams' and ${r.channelId} = ${conversationId}) as legacy`),
+  );
+  if (row?.id) return locationOf({ id: row.id });
   // Incidents opened before teams_conversation existed are filed under their thread or chat id.
-  const [legacy] = await db
-    .select({ id: t.chatRef.id })
-    .from(t.chatRef)
-    .where(and(eq(t.chatRef.platform, 'teams'), eq(t.chatRef.channelId, conversationId)));
-  return legacy ? conversationId : channelOf(conversationId);
+  return row?.legacy ? conversationId : channelOf(conversationId);
 }
 
 /**

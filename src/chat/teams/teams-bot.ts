@@ -26,7 +26,7 @@ import {
   translationFormCard,
 } from './cards.ts';
 import { type ConversationParts, channelOf, findConversation, partsOfReference, rememberIncidentsChannel, resolveChannelId } from './conversation-store.ts';
-import { queuePreviewTranslation } from './teams-outbox.ts';
+import { queuePreviewTranslation, TurnPosts } from './teams-outbox.ts';
 import type { ChatOrigin } from '../../app/incident-place.ts';
 import { TeamsPlatform } from './teams-platform.ts';
 
@@ -40,6 +40,17 @@ export interface TeamsBotDeps {
   incidentsChannel?: string | undefined;
   /** Signs links to the rendered postmortem (the link card at `close` and `postmortem`). */
   postmortemLinks?: PostmortemLinks | undefined;
+  /**
+   * Runs what a turn leaves for after its answer (its posts elsewhere, its preview's
+   * translation) once the turn has answered; by default the turn itself awaits it.
+   */
+  afterTurn?: ((conversationId: string, work: () => Promise<void>) => void) | undefined;
+}
+
+/** What a turn does once it has answered: its posts outside the conversation, then the rest in order. */
+interface TurnLater {
+  posts: TurnPosts;
+  tasks: (() => Promise<void>)[];
 }
 
 /** What an `adaptiveCard/action` invoke answers: the card that replaces the one clicked. */
@@ -86,20 +97,42 @@ export class TeamsBot {
   readonly onTurn = async (context: TurnContext): Promise<void> => {
     await this.rememberIncidentsChannel(context);
     const activity = context.activity;
+    const later: TurnLater = { posts: new TurnPosts(), tasks: [] };
     if (activity.type === ActivityTypes.Message) {
       if (!activity.text && activity.value && typeof activity.value === 'object') {
         // Action.Submit from clients without Universal Actions: the same verbs, answered with a new message.
-        const card = await this.cardAction(context, activity.value as Record<string, unknown>);
+        const card = await this.cardAction(context, activity.value as Record<string, unknown>, later);
         if (card.statusCode === 200) await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card.value }] });
-        return;
+      } else {
+        await this.onMessage(context, later);
       }
-      await this.onMessage(context);
     } else if (activity.type === ActivityTypes.Invoke && activity.name === 'adaptiveCard/action') {
       const value = (activity.value ?? {}) as { action?: { verb?: string; data?: Record<string, unknown> } };
-      const body = await this.cardAction(context, { ...(value.action?.data ?? {}), verb: value.action?.verb });
+      const body = await this.cardAction(context, { ...(value.action?.data ?? {}), verb: value.action?.verb }, later);
       await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
     }
+    await this.afterAnswer(activity.conversation?.id ?? '', later);
   };
+
+  /**
+   * The turn has answered: its posts outside the conversation are queued (one transaction),
+   * then the tasks that name them run. A failure is logged: the command's write stands.
+   */
+  private async afterAnswer(conversationId: string, later: TurnLater): Promise<void> {
+    if (later.posts.size === 0 && later.tasks.length === 0) return;
+    const { app, logger } = this.deps;
+    const work = async () => {
+      try {
+        await later.posts.queue(app.db);
+      } catch (e) {
+        logger.warn({ err: e }, 'recorded, but could not queue the result in the incident channel');
+        return;
+      }
+      for (const task of later.tasks) await task();
+    };
+    if (this.deps.afterTurn) this.deps.afterTurn(conversationId, work);
+    else await work();
+  }
 
   private actorOf(context: TurnContext): Actor {
     const from = context.activity.from as { id: string; name?: string; aadObjectId?: string };
@@ -107,9 +140,9 @@ export class TeamsBot {
     return { platform: 'teams', id: from.aadObjectId ?? from.id, name: from.name ?? from.id, lang: this.deps.i18n.pick(context.activity.locale), ...(timeZone ? { timeZone } : {}) };
   }
 
-  private dispatcherFor(context: TurnContext): Dispatcher {
+  private dispatcherFor(context: TurnContext, later: TurnLater): Dispatcher {
     const { app, i18n, logger, metrics, graphTeamId, incidentsChannel, postmortemLinks } = this.deps;
-    const platform = new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger, graphTeamId, incidentsChannel, origin: originOf(context) });
+    const platform = new TeamsPlatform({ db: app.db, clock: app.clock, newId: app.newId, logger, graphTeamId, incidentsChannel, origin: originOf(context), turnPosts: later.posts });
     // The turn answers its invoker and nothing else: the header follows from the write's
     // incident.changed job, a preview's translation from the worker (translateLater).
     return new Dispatcher({ app, i18n, platform, logger, postmortemLinks, deferTranslation: true, ...(metrics ? { metrics } : {}) });
@@ -127,7 +160,7 @@ export class TeamsBot {
     return id ? `teams:${conversation.id}:${id}${suffix}` : undefined;
   }
 
-  private async onMessage(context: TurnContext): Promise<void> {
+  private async onMessage(context: TurnContext, later: TurnLater): Promise<void> {
     const actor = this.actorOf(context);
     // Decoded once, here: `<at>`, tags and character references become what the person typed.
     // Always, whatever `textFormat` says: Teams marks messages `plain` that still carry `<at>` and references.
@@ -135,9 +168,10 @@ export class TeamsBot {
     const text = decoded.text || 'help';
     const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
     const key = this.keyOf(context);
-    const result = await this.dispatcherFor(context).handle({ text, mentions: decoded.mentions, actor, channelId, ...this.originFor(context), ...(key ? { idempotencyKey: key } : {}) });
+    const result = await this.dispatcherFor(context, later).handle({ text, mentions: decoded.mentions, actor, channelId, ...this.originFor(context), ...(key ? { idempotencyKey: key } : {}) });
     const sent = await this.sendReplies(context, result);
-    await this.translateLater(context, result, actor.lang, sent.at(-1));
+    const here = whereOf(context);
+    later.tasks.push(() => this.translateLater(here, result, actor.lang, sent.at(-1)));
     if (result.openForm?.kind === 'declare') {
       await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: declareFormCard(this.deps.i18n.t(actor.lang)) }] });
     }
@@ -156,7 +190,7 @@ export class TeamsBot {
    * lands: the queued post in the incident's place, or else this turn's last reply (the
    * preview, by `previewActivityId`). Never fails the turn: the preview shows what is missing.
    */
-  private async translateLater(context: TurnContext, result: DispatchResult, lang: string, previewActivityId: string | undefined): Promise<void> {
+  private async translateLater(here: { serviceUrl: string; conversationId: string }, result: DispatchResult, lang: string, previewActivityId: string | undefined): Promise<void> {
     const pending = result.translationPending;
     if (!pending) return;
     const { app, logger } = this.deps;
@@ -167,8 +201,7 @@ export class TeamsBot {
         if (!row) return;
         await queuePreviewTranslation(app.db, { updateId: pending.updateId, lang, target: { kind: 'queued', conversation: row.id, messageId: pending.postedAs.messageId } }, at);
       } else if (previewActivityId) {
-        const { serviceUrl, conversation } = context.activity;
-        await queuePreviewTranslation(app.db, { updateId: pending.updateId, lang, target: { kind: 'reply', serviceUrl, conversationId: conversation.id, activityId: previewActivityId } }, at);
+        await queuePreviewTranslation(app.db, { updateId: pending.updateId, lang, target: { kind: 'reply', serviceUrl: here.serviceUrl, conversationId: here.conversationId, activityId: previewActivityId } }, at);
       }
     } catch (e) {
       logger.warn({ err: e, updateId: pending.updateId }, 'could not queue the preview translation');
@@ -176,7 +209,7 @@ export class TeamsBot {
   }
 
   /** Handles a card button and returns the card that replaces it; failures become the error's card. */
-  private async cardAction(context: TurnContext, data: Record<string, unknown>): Promise<CardResponse> {
+  private async cardAction(context: TurnContext, data: Record<string, unknown>, later: TurnLater): Promise<CardResponse> {
     const actor = this.actorOf(context);
     const tr = this.deps.i18n.t(actor.lang);
     const ok = (value: AdaptiveCard): CardResponse => ({ statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value });
@@ -184,7 +217,7 @@ export class TeamsBot {
       const verb = typeof data.verb === 'string' ? data.verb : '';
       const updateId = typeof data.updateId === 'string' ? data.updateId : '';
       const channelId = await resolveChannelId(this.deps.app.db, context.activity.conversation.id);
-      const dispatcher = this.dispatcherFor(context);
+      const dispatcher = this.dispatcherFor(context, later);
       const base = { actor, channelId, ...this.originFor(context) };
       const key = this.keyOf(context);
       switch (verb) {
@@ -198,7 +231,9 @@ export class TeamsBot {
         case CARD_VERBS.retry: {
           const result = await dispatcher.handleAction({ ...base, actionId: verb, value: updateId, ...(key ? { idempotencyKey: key } : {}) });
           // The card answered now replaces the one pressed (replyToId); the translation edits it later.
-          await this.translateLater(context, result, actor.lang, context.activity.replyToId);
+          const here = whereOf(context);
+          const replyToId = context.activity.replyToId;
+          later.tasks.push(() => this.translateLater(here, result, actor.lang, replyToId));
           return ok(await this.previewCard(updateId, actor.lang, notesOf(result)));
         }
         case CARD_VERBS.edit: {
@@ -293,6 +328,11 @@ export class TeamsBot {
       logger.warn({ err: e }, 'could not remember the incidents channel');
     }
   }
+}
+
+/** The conversation a turn answers in, kept for work after the turn (its context is done by then). */
+function whereOf(context: TurnContext): { serviceUrl: string; conversationId: string } {
+  return { serviceUrl: context.activity.serviceUrl, conversationId: context.activity.conversation.id };
 }
 
 /** The result lines of a button press (not the re-rendered preview, which the card itself shows). */

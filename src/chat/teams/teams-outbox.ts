@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.ts';
+import type { Db, Executor } from '../../db/client.ts';
 import * as t from '../../db/schema.ts';
 import { z } from 'zod';
 import { defineJob, enqueueJob } from '../../outbox/job-runner.ts';
@@ -110,9 +110,9 @@ export async function queueIncidentHeader(tx: Executor, incidentId: string, at: 
 export async function queueMessage(tx: Executor, input: { id: string; conversationRowId: string; activity: Record<string, unknown>; at: Date; once?: boolean }): Promise<string> {
   // `once`: the id names the post for good (a publishing delivery's); queued again, it is not posted twice.
   const insert = tx.insert(t.teamsMessage).values({ id: input.id, conversationId: input.conversationRowId, activity: input.activity, createdAt: input.at, updatedAt: input.at });
-  if (input.once) await insert.onConflictDoNothing();
-  else await insert;
-  await scheduleFlush(tx, input.conversationRowId, input.at);
+  // Sent together, in this order (one round trip on PostgreSQL); a failed insert fails the transaction.
+  const inserted = input.once ? insert.onConflictDoNothing().execute() : insert.execute();
+  await Promise.all([inserted, scheduleFlush(tx, input.conversationRowId, input.at)]);
   return input.id;
 }
 
@@ -136,4 +136,32 @@ export async function queueEdit(tx: Executor, input: { id: string; conversationR
       .values({ id: input.id, conversationId: input.conversationRowId, activity: input.activity, activityId: input.messageId, createdAt: input.at, updatedAt: input.at });
   }
   await scheduleFlush(tx, input.conversationRowId, input.at);
+}
+
+/**
+ * The posts a turn makes outside its own conversation (a command's result and preview in the
+ * incident's place), held until the turn has answered and then queued in one transaction: the
+ * invoker waits for the command's write and the reply, not for a second commit. Each post's id
+ * is its handle from the start, so the turn can name it (a preview's translation edits it).
+ */
+export class TurnPosts {
+  private readonly posts: { id: string; conversationRowId: string; activity: Record<string, unknown>; at: Date }[] = [];
+
+  add(post: { id: string; conversationRowId: string; activity: Record<string, unknown>; at: Date }): string {
+    this.posts.push(post);
+    return post.id;
+  }
+
+  get size(): number {
+    return this.posts.length;
+  }
+
+  /** Queues the posts held, in the order they were made; nothing when there are none. */
+  async queue(db: Db): Promise<void> {
+    if (this.posts.length === 0) return;
+    const posts = this.posts.splice(0);
+    await db.transaction(async (tx) => {
+      for (const post of posts) await queueMessage(tx, post);
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import type { Agent } from 'node:https';
+import type { Logger } from '../../logger.ts';
 import { isLoopbackHost } from '../../config.ts';
 import { nodeHandler } from '../../http.ts';
 import type { ServerPart, ServerPartDeps, SyncServerPartFactory } from '../../server-part.ts';
@@ -64,8 +65,23 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
         : undefined;
     if (teams.teamId && !graph) log.warn('TEAMS_TEAM_ID is set but Graph needs MicrosoftAppId, MicrosoftAppTenantId and MicrosoftAppPassword (or MicrosoftAppType=UserAssignedMSI): incidents open as threads');
     const connector = new TeamsConnector({ auth, appId: teams.appId ?? '' });
-    const worker = createTeamsWorker({ app, i18n, connector, graph, logger: log, jobs: runtime.jobs });
+    const jobsWorker = createTeamsWorker({ app, i18n, connector, graph, logger: log, jobs: runtime.jobs });
+    const later = afterTurns(log, () => jobsWorker.kick());
+    // Draining (tests, shutdown) first waits for what answered turns still have to queue.
+    const worker: TeamsWorker = {
+      start: () => jobsWorker.start(),
+      kick: () => jobsWorker.kick(),
+      drain: async () => {
+        await later.idle();
+        await jobsWorker.drain();
+      },
+      stop: async () => {
+        await later.idle();
+        await jobsWorker.stop();
+      },
+    };
     const bot = new TeamsBot({
+      afterTurn: later.run,
       app,
       i18n,
       logger: log,
@@ -108,6 +124,31 @@ export function teamsPart(options: TeamsPartOptions = {}): (deps: ServerPartDeps
         await worker.stop();
       },
     };
+  };
+}
+
+/**
+ * Work a turn leaves for after its answer, run at once in the background: in order per Teams
+ * conversation (one person's commands reach the incident's place in the order they were
+ * answered), side by side across conversations; the worker is kicked after each.
+ */
+function afterTurns(logger: Logger, kick: () => void): { run(conversationId: string, work: () => Promise<void>): void; idle(): Promise<void> } {
+  const tails = new Map<string, Promise<void>>();
+  return {
+    run(conversationId, work) {
+      const previous = tails.get(conversationId) ?? Promise.resolve();
+      const next = previous
+        .then(work)
+        .catch((e: unknown) => logger.warn({ err: e }, 'the work after a Teams turn failed'))
+        .finally(() => {
+          if (tails.get(conversationId) === next) tails.delete(conversationId);
+          kick();
+        });
+      tails.set(conversationId, next);
+    },
+    async idle() {
+      while (tails.size > 0) await Promise.all(tails.values());
+    },
   };
 }
 

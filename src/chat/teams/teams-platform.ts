@@ -10,8 +10,8 @@ import { eq } from 'drizzle-orm';
 import * as t from '../../db/schema.ts';
 import { TerminalDeliveryError } from '../../publish/channel.ts';
 import { messageActivity } from './cards.ts';
-import { type ConversationParts, findConversation, findIncidentConversation, locationOf, partsOf, type TeamsConversation } from './conversation-store.ts';
-import { queueEdit, queueIncidentConversation, queueIncidentHeader, queueMessage } from './teams-outbox.ts';
+import { type ConversationParts, findConversation, findIncidentConversation, locationOf, partsOf, rowIdOf, type TeamsConversation } from './conversation-store.ts';
+import { queueEdit, queueIncidentConversation, queueIncidentHeader, queueMessage, type TurnPosts } from './teams-outbox.ts';
 
 export interface TeamsPlatformDeps {
   db: Db;
@@ -26,6 +26,8 @@ export interface TeamsPlatformDeps {
   origin?: ConversationParts | undefined;
   /** Told after something was queued (the worker's kick). A turn's platform has none: the part kicks once the turn is answered. */
   onQueued?: (() => void) | undefined;
+  /** A turn's posts, queued once it has answered (see TurnPosts); without it each post is queued at once. */
+  turnPosts?: TurnPosts | undefined;
   /** How long a publishing delivery waits for its queued post to be sent before it is retried later. */
   deliveryWaitMs?: number | undefined;
 }
@@ -90,8 +92,9 @@ export class TeamsPlatform implements ChatPlatform {
   }
 
   async post(channelId: string, message: NeutralMessage, options: PostOptions = {}): Promise<string> {
-    const row = await this.conversation(channelId);
-    return this.queueOrDeliver(row.id, message, options);
+    // A location names its row: queued without reading it first (a row that is not there fails the insert).
+    const rowId = rowIdOf(channelId) ?? (await this.conversation(channelId)).id;
+    return this.queueOrDeliver(rowId, message, options);
   }
 
   /**
@@ -102,6 +105,7 @@ export class TeamsPlatform implements ChatPlatform {
   private async queueOrDeliver(conversationRowId: string, message: NeutralMessage, options: PostOptions): Promise<string> {
     const at = this.deps.clock.now();
     const activity = messageActivity(message);
+    if (!options.delivery && this.deps.turnPosts) return this.deps.turnPosts.add({ id: this.deps.newId(), conversationRowId, activity, at });
     if (!options.delivery) return this.queue((tx) => queueMessage(tx, { id: this.deps.newId(), conversationRowId, activity, at }));
     const id = idOfKey(`teams:delivery:${options.delivery.key}:${conversationRowId}`);
     await this.queue((tx) => queueMessage(tx, { id, conversationRowId, activity, at, once: true }));

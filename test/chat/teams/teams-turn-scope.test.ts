@@ -7,7 +7,8 @@ import { EMPTY_GLOSSARY } from '../../../src/translate/glossary.ts';
 import { TranslationService } from '../../../src/translate/translation-service.ts';
 import type { TranslateRequest } from '../../../src/translate/translator.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers/database.ts';
-import { mentionMessage } from '../../helpers/teams/activities.ts';
+import { mentionMessage, TEAMS_CHANNEL } from '../../helpers/teams/activities.ts';
+import { PROACTIVE } from '../../helpers/teams/connector-server.ts';
 import { openTeamsHarness, type TeamsHarness } from '../../helpers/teams/harness.ts';
 
 /** A translator that answers only when the test lets it: a turn that waited for it would hang. */
@@ -72,6 +73,29 @@ describeDb('Teams: the turn answers its invoker and nothing else', () => {
       .find((c) => c.operationId === 'Conversations_UpdateActivity' && JSON.stringify(c.body).includes('[ja] Checkout is failing'));
     expect(edit).toBeDefined();
     expect(edit!.params.activityId).toBe((preview!.reply as { id: string }).id);
+    expect(h.connector.problems).toEqual([]);
+  });
+
+  it('a command said elsewhere is answered first; its result reaches the incident thread afterwards', async () => {
+    const elsewhere = `${TEAMS_CHANNEL};messageid=4242`;
+    const from = h.connector.calls.length;
+    // The connector holds every proactive call: the answer cannot have waited for one.
+    h.connector.hold(PROACTIVE);
+    const first = await h.post(mentionMessage(h.connector.url, 'INC-1 update first note from elsewhere', { conversationId: elsewhere }));
+    const second = await h.post(mentionMessage(h.connector.url, 'INC-1 update second note from elsewhere', { conversationId: elsewhere }));
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const replies = h.connector.since(from).filter((c) => c.operationId === 'Conversations_ReplyToActivity');
+    expect(replies.map((c) => c.params.conversationId)).toEqual([elsewhere, elsewhere]);
+    h.connector.release();
+    await h.settle();
+    const posted = h.connector
+      .since(from)
+      .filter((c) => c.operationId === 'Conversations_SendToConversation' && c.params.conversationId === thread)
+      .map((c) => JSON.stringify(c.body))
+      .filter((body) => body.includes('note recorded'));
+    expect(posted).toHaveLength(2);
+    const notes = await database.db.select({ text: t.timelineEntry.text }).from(t.timelineEntry).where(eq(t.timelineEntry.kind, 'note'));
+    expect(notes.map((n) => n.text)).toEqual(expect.arrayContaining(['first note from elsewhere', 'second note from elsewhere']));
     expect(h.connector.problems).toEqual([]);
   });
 
