@@ -1,9 +1,9 @@
 import { Agent, get } from 'node:http';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer, nodeHandler, type HttpServer, type HttpServerDeps } from '../src/http.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
+import { captureLogs } from './helpers/log-capture.ts';
 
 const servers: HttpServer[] = [];
 
@@ -27,24 +27,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-function captureLogs(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      chunks.push(String(chunk));
-      callback();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { logger, lines };
 }
 
 describe('health', () => {
@@ -125,7 +107,7 @@ describe('errors', () => {
   });
 
   it('logs the error under the reference it answered with', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('debug');
     const { base } = await start({
       logger,
       routes: (app) =>
@@ -146,7 +128,7 @@ describe('errors', () => {
   });
 
   it('logs each request with method, path, status and duration', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('debug');
     const { base } = await start({ logger });
     await fetch(`${base}/healthz?token=abc`);
     const logged = lines().find((line) => line.msg === 'http request');

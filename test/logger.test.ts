@@ -1,36 +1,16 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.ts';
-
-function capture(level = 'info'): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      chunks.push(String(chunk));
-      callback();
-    },
-  });
-  const logger = createLogger({ level, destination });
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+import { captureLogs } from './helpers/log-capture.ts';
 
 describe('createLogger', () => {
   it('writes one JSON object per line', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs('info');
     logger.info({ incident: 'INC-42' }, 'declared');
     expect(lines()).toEqual([expect.objectContaining({ level: 30, incident: 'INC-42', msg: 'declared' })]);
   });
 
   it('drops entries below its level', () => {
-    const { logger, lines } = capture('info');
+    const { logger, lines } = captureLogs('info');
     logger.debug('noise');
     expect(lines()).toEqual([]);
   });
@@ -43,14 +23,14 @@ describe('createLogger', () => {
     ['a cookie header', { headers: { cookie: 'session=abc' } }, 'headers.cookie'],
     ['a set-cookie header', { res: { headers: { 'set-cookie': 'session=abc' } } }, 'res.headers.set-cookie'],
   ])('redacts %s', (_name, fields, path) => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs('info');
     logger.info(fields, 'entry');
     const value = path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], lines()[0]);
     expect(value).toBe('[redacted]');
   });
 
   it('keeps fields that are not secret', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs('info');
     logger.info({ req: { headers: { 'user-agent': 'Slackbot' } }, incident: 'INC-42' }, 'entry');
     expect(lines()[0]).toMatchObject({ req: { headers: { 'user-agent': 'Slackbot' } }, incident: 'INC-42' });
   });

@@ -1,28 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../src/logger.ts';
 import { boundedStop, stopOnSignals } from '../src/main.ts';
-
-function captureLogs() {
-  const chunks: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _encoding, callback) {
-        chunks.push(String(chunk));
-        callback();
-      },
-    }),
-  });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { logger, lines };
-}
+import { captureLogs } from './helpers/log-capture.ts';
 
 const never = () => new Promise<void>(() => {});
 
@@ -35,13 +14,13 @@ afterEach(() => {
 
 describe('boundedStop', () => {
   it('says stopped when the stop finishes within the grace, and warns of nothing', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     await expect(boundedStop(async () => {}, 10_000, logger)).resolves.toBe('stopped');
     expect(lines().filter((l) => l.level === 40)).toEqual([]);
   });
 
   it('gives up on a stop that never ends once the grace is over, naming what still runs', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     let outcome: string | undefined;
     void boundedStop(never, 10_000, logger, () => ['managers', 'database']).then((o) => (outcome = o));
     await vi.advanceTimersByTimeAsync(9_999);
@@ -52,14 +31,14 @@ describe('boundedStop', () => {
   });
 
   it('with no grace, does not wait at all', async () => {
-    const { logger } = captureLogs();
+    const { logger } = captureLogs('info');
     const outcome = boundedStop(never, 0, logger);
     await vi.advanceTimersByTimeAsync(0);
     await expect(outcome).resolves.toBe('timed out');
   });
 
   it('says failed, and logs why, when the stop throws', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     await expect(boundedStop(async () => Promise.reject(new Error('database gone')), 10_000, logger)).resolves.toBe('failed');
     expect(JSON.stringify(lines())).toContain('database gone');
   });
@@ -69,7 +48,7 @@ describe('stopOnSignals', () => {
   function setup(stop: () => Promise<void>) {
     const signals = new EventEmitter();
     const exit = vi.fn<(code: number) => void>();
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     stopOnSignals({ stop, running: () => ['teams'] }, 10_000, logger, { signals, exit });
     return { signals, exit, lines };
   }

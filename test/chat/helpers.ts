@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { AppContext } from '../../src/app/context.ts';
 import { ConsoleSession } from '../../src/chat/console/console-session.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Actor } from '../../src/core/model.ts';
 import type { Database } from '../../src/db/client.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { testI18n } from '../app/helpers.ts';
+import { captureLogs } from '../helpers/log-capture.ts';
 
 /** A person at the console: what they type goes in, what the terminal printed since comes back. */
 export interface ConsoleHarness {
@@ -27,14 +27,7 @@ export function openConsole(database: Database, app: AppContext, actor: Actor, e
   out.setEncoding('utf8');
   out.on('data', (chunk: string) => (printed += chunk));
 
-  const logLines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      logLines.push(String(chunk));
-      callback();
-    },
-  });
-  const logger = createLogger({ level: 'warn', destination });
+  const { logger, lines: logLines } = captureLogs('warn');
 
   // Files the console shares (postmortem drafts) go to a directory of the session's own, made on the first file.
   const config = loadConfig({ LOCALES: 'en,ja', TEAM_TIME_ZONE: 'Asia/Tokyo', TIME_ZONES: 'en=UTC,ja=Asia/Tokyo', DATA_DIR: join(tmpdir(), `tsuiki-console-${randomUUID()}`), ...env });
@@ -50,12 +43,7 @@ export function openConsole(database: Database, app: AppContext, actor: Actor, e
       printed = '';
       return text;
     },
-    logs: () =>
-      logLines
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    logs: logLines,
   };
 }
 

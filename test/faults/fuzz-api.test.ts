@@ -1,12 +1,11 @@
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { revokeApiToken } from '../../src/api/tokens.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { type ApiHarness, type ApiResponse, startApi } from '../api/helpers.ts';
 import { anyJson, commandText, fieldValue } from './support/fuzz-arbitraries.ts';
 import { countAllTables, inconsistencies } from './support/fuzz-invariants.ts';
+import { captureLogs } from '../helpers/log-capture.ts';
 
 /**
  * Properties over random input to the REST API: no answer is a 5xx, every refusal is a
@@ -23,17 +22,11 @@ let api: ApiHarness;
 let token: string;
 let revoked: string;
 const numbers: number[] = [];
-const logLines: string[] = [];
+const { logger, chunks: logLines } = captureLogs('warn');
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      logLines.push(String(chunk));
-      callback();
-    },
-  });
-  api = await startApi(database, { chat: true, logger: createLogger({ level: 'warn', destination }) });
+  api = await startApi(database, { chat: true, logger });
   ({ token } = await api.token('fuzz'));
   const old = await api.token('revoked');
   await revokeApiToken(database.db, old.name, api.clock.now());

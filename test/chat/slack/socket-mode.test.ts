@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { slackServerPart } from '../../../src/chat/slack/server-part.ts';
@@ -6,7 +5,6 @@ import { createSlackApp, type SlackApp } from '../../../src/chat/slack/slack-app
 import { loadConfig } from '../../../src/config.ts';
 import * as t from '../../../src/db/schema.ts';
 import { createHttpServer } from '../../../src/http.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { createMetrics } from '../../../src/metrics.ts';
 import { createRuntime, type Runtime } from '../../../src/runtime.ts';
 import { makeContext, testI18n } from '../../app/helpers.ts';
@@ -15,6 +13,7 @@ import { FakeSlack } from '../../helpers/slack/fake-slack.ts';
 import { BOT_TOKEN, PUBLIC_URL } from '../../helpers/slack/harness.ts';
 import { appMentionRequest, slashCommandRequest, viewSubmissionRequest } from '../../helpers/slack/requests.ts';
 import { type Ack, envelopeOf, type SocketConnection, SocketModeServer } from '../../helpers/slack/socket-mode-server.ts';
+import { captureLogs } from '../../helpers/log-capture.ts';
 
 const APP_TOKEN = 'xapp-1-A0TSUIKI001-1772000000000-0123456789abcdef';
 const TARO = 'U0TARO0001';
@@ -23,7 +22,6 @@ const GENERAL = 'C0GENERAL1';
 let database: TestDatabase;
 let server: SocketModeServer;
 let fake: FakeSlack;
-const logs: string[] = [];
 const running: SlackApp[] = [];
 
 beforeAll(async () => {
@@ -43,15 +41,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const logger = createLogger({
-  level: 'warn',
-  destination: new Writable({
-    write(chunk, _e, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  }),
-});
+const { logger, chunks: logs } = captureLogs('warn');
 
 /** A tsuiki process configured for Socket Mode (SLACK_APP_TOKEN), on the shared database. */
 function runtime(): Runtime {

@@ -1,10 +1,8 @@
-import { Writable } from 'node:stream';
 import { chatPlatformsOf } from '../../../src/chat/platforms.ts';
 import { createSlackApp, type SlackApp, SLACK_EVENTS_PATH } from '../../../src/chat/slack/slack-app.ts';
 import { teamsPart } from '../../../src/chat/teams/teams-part.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { createHttpServer, type HttpServer, nodeHandler } from '../../../src/http.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { createManagerPart } from '../../../src/manager/part.ts';
 import { createMetrics } from '../../../src/metrics.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../../../src/outbox/delivery-worker.ts';
@@ -21,6 +19,7 @@ import { type SlackRequest, signatureHeaders } from '../../helpers/slack/request
 import { type ChannelTokenIssuer, staticCredentials } from '../../helpers/teams/bot-auth.ts';
 import { ConnectorServer } from '../../helpers/teams/connector-server.ts';
 import { SmtpSink, StatuspageSink, WebhookSink } from './hostile-sinks.ts';
+import { captureLogs } from '../../helpers/log-capture.ts';
 
 export const PUBLIC_URL = 'https://status.tsuiki.example';
 export const ADMIN_TOKEN = 'admin-token-for-fault-tests-0123456789';
@@ -95,16 +94,7 @@ export async function startHostileStack(database: TestDatabase, options: Hostile
   // The real clock: webhook receivers reject signatures older than five minutes.
   const runtime = await openRuntime(config, { database, i18n: testI18n() });
   const { i18n, app } = runtime;
-  const logs: string[] = [];
-  const logger = createLogger({
-    level: 'warn',
-    destination: new Writable({
-      write(chunk, _e, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { logger, chunks: logs } = captureLogs('warn');
   const metrics = createMetrics();
   const deps = { runtime, logger, metrics };
 

@@ -1,16 +1,15 @@
-import { Writable } from 'node:stream';
 import type { AppSettings } from '../../../src/app/context.ts';
 import { createSlackApp, type SlackApp, SLACK_EVENTS_PATH } from '../../../src/chat/slack/slack-app.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { ManualClock } from '../../../src/core/clock.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { createHttpServer, type HttpServer, nodeHandler } from '../../../src/http.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { createMetrics } from '../../../src/metrics.ts';
 import { openRuntime } from '../../../src/runtime.ts';
 import { T0, testI18n } from '../../app/helpers.ts';
 import { FakeSlack, type FakeSlackOptions } from './fake-slack.ts';
 import { type SlackRequest, signatureHeaders } from './requests.ts';
+import { captureLogs } from '../log-capture.ts';
 
 export const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -43,16 +42,7 @@ export async function startSlackHarness(database: Database, options: Partial<Fak
   });
   const clock = new ManualClock(T0);
   const runtime = await openRuntime(config, { database, clock, i18n: testI18n(), settings });
-  const logs: string[] = [];
-  const logger = createLogger({
-    level: 'warn',
-    destination: new Writable({
-      write(chunk, _e, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { logger, chunks: logs } = captureLogs('warn');
   const slack = createSlackApp({ runtime, logger, botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl });
   const http: HttpServer = createHttpServer({
     database,
