@@ -18,6 +18,7 @@ import { BOT_TOKEN, INCIDENTS_CHANNEL, SIGNING_SECRET } from '../../helpers/slac
 import { type SlackRequest, signatureHeaders } from '../../helpers/slack/requests.ts';
 import { type ChannelTokenIssuer, staticCredentials } from '../../helpers/teams/bot-auth.ts';
 import { ConnectorServer } from '../../helpers/teams/connector-server.ts';
+import { postActivity } from '../../helpers/teams/harness.ts';
 import { SmtpSink, StatuspageSink, WebhookSink } from './hostile-sinks.ts';
 import { captureLogs } from '../../helpers/log-capture.ts';
 
@@ -171,17 +172,7 @@ export async function startHostileStack(database: TestDatabase, options: Hostile
       await slack.context.inbox.drain();
       return { status: res.status, body };
     },
-    async postTeams(activity, headers = {}) {
-      const res = await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(activity) });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, body };
-    },
+    postTeams: (activity, headers) => postActivity(base, activity, headers),
     async close() {
       await http.close();
       await worker.stop();

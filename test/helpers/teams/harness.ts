@@ -22,6 +22,19 @@ export function recorded(file: string, pointer: string): Activity {
   return structuredClone(value) as Activity;
 }
 
+/** POSTs an activity to `base`/api/messages like the Bot Framework service does; the answer's body parsed when it is JSON. */
+export async function postActivity(base: string, activity: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(activity) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body };
+}
+
 export interface TeamsHarness {
   server: HttpServer;
   url: string;
@@ -71,17 +84,7 @@ export async function openTeamsHarness(
     runtime,
     clock,
     settle: () => worker.drain(),
-    async post(activity, headers = {}) {
-      const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(activity) });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, body };
-    },
+    post: (activity, headers) => postActivity(url, activity, headers),
     async close() {
       await server.stop();
       if (!options.connector) await connector.stop();
