@@ -30,6 +30,15 @@ export async function incidentForViewer(deps: WebDeps, viewer: Viewer, raw: stri
   return undefined;
 }
 
+/** Like signedIn, for a route about the incident `:n`: 404 unless the viewer may see it (see {@link incidentForViewer}), else `handler` with it. */
+export function withIncident(deps: WebDeps, handler: (c: Context<AppEnv>, p: SignedPage, incident: IncidentSnapshot, form: Record<string, string | File>) => Promise<Response>) {
+  return signedIn(deps, async (c, p, form) => {
+    const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
+    if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+    return handler(c, p, incident, form);
+  });
+}
+
 /** Glossary terms: COMPONENTS_FILE's glossary (as the translator uses it) and every component's names. */
 export async function glossaryTerms(deps: WebDeps): Promise<GlossaryTerm[]> {
   const components = await listComponents(deps.runtime.app.db);
@@ -52,18 +61,14 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
 
   app.get(
     '/app/incidents/:n',
-    signedIn(deps, async (c, p) => {
-      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
-      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+    withIncident(deps, async (c, p, incident) => {
       return respond(c, <IncidentPage p={p} incident={incident} terms={await glossaryTerms(deps)} done={c.req.query('done')} />);
     }),
   );
 
   app.get(
     '/app/incidents/:n/events',
-    signedIn(deps, async (c, p) => {
-      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
-      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+    withIncident(deps, async (c, p, incident) => {
       const incidentId = incident.id;
       let after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
       c.header('Cache-Control', 'no-store');
@@ -121,9 +126,7 @@ export function registerIncidentRoutes(app: App, deps: WebDeps): void {
 
   app.post(
     '/app/incidents/:n/updates',
-    signedIn(deps, async (c, p, form) => {
-      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
-      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+    withIncident(deps, async (c, p, incident, form) => {
       // The `publish` verb's use case: a draft for review, or published at once with PUBLISH_APPROVAL=off.
       const { outcome } = await draftPublicUpdate(runtime.app, p.viewer.meta, incident.id, { text: field(form, 'text') });
       return back(c, p, incident.number, outcome.state === 'published' ? 'published' : 'drafted');

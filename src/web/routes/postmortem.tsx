@@ -3,9 +3,9 @@ import { generatePostmortem, readPostmortemDrafts } from '../../app/generate-pos
 import type { App } from '../../http.ts';
 import { renderMarkdown } from '../../manager/postmortem-page.ts';
 import { respond, type WebDeps } from '../context.ts';
-import { notFound, signedIn } from '../guard.tsx';
+import { notFound } from '../guard.tsx';
 import { Layout, PostButton } from '../layout.tsx';
-import { incidentForViewer } from './incident.tsx';
+import { withIncident } from './incident.tsx';
 
 /**
  * `GET /app/incidents/:n/postmortem`: the stored draft in the viewer's language, rendered as the
@@ -16,9 +16,7 @@ export function registerPostmortemRoutes(app: App, deps: WebDeps): void {
   const { runtime } = deps;
   app.get(
     '/app/incidents/:n/postmortem',
-    signedIn(deps, async (c, p) => {
-      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
-      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+    withIncident(deps, async (c, p, incident) => {
       const [draft] = await readPostmortemDrafts(runtime.app, incident.id, [p.lang]);
       const t = p.t;
       const ref = `INC-${incident.number}`;
@@ -66,9 +64,7 @@ export function registerPostmortemRoutes(app: App, deps: WebDeps): void {
   );
   app.get(
     '/app/incidents/:n/postmortem.md',
-    signedIn(deps, async (c, p) => {
-      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
-      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+    withIncident(deps, async (c, p, incident) => {
       const [draft] = await readPostmortemDrafts(runtime.app, incident.id, [p.lang]);
       if (!draft) return notFound(c, p, `INC-${incident.number}`);
       return c.body(draft.markdown, 200, {
@@ -81,9 +77,7 @@ export function registerPostmortemRoutes(app: App, deps: WebDeps): void {
   );
   app.post(
     '/app/incidents/:n/postmortem',
-    signedIn(deps, async (c, p) => {
-      const incident = await incidentForViewer(deps, p.viewer, c.req.param('n') ?? '');
-      if (!incident) return notFound(c, p, c.req.param('n') ?? '');
+    withIncident(deps, async (c, p, incident) => {
       await generatePostmortem(runtime.app, p.viewer.meta, incident.id);
       return c.redirect(p.href(`/incidents/${incident.number}/postmortem`, { done: 'regenerated' }), 303);
     }),
