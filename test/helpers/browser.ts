@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium, which playwright-core drives (no downloaded browser). */
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** Launches CHROMIUM headless, without the network chatter (updates, sync, QUIC) a test has no use for. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
 
 /**
  * Whether browser tests can run on this machine. Without Chromium they are skipped with one

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncComponents } from '../../src/app/components.ts';
 import { T0 } from '../app/helpers.ts';
-import { CHROMIUM, hasBrowser } from '../helpers/browser.ts';
+import { hasBrowser, launchChromium } from '../helpers/browser.ts';
 import { createTestDatabase, dbKind, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { seedOpenIncident, startStatusPage } from './helpers.ts';
 
@@ -32,10 +32,7 @@ beforeAll(async () => {
   );
   const seeded = await seedOpenIncident(database.db, { components: ['api', 'console'], impact: 'partial_outage' });
   server = await startStatusPage(database.db, seeded.clock);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNote } from '../../src/app/add-note.ts';
 import { draftPublicUpdate } from '../../src/app/draft-public-update.ts';
 import { loadPublicUpdates } from '../../src/db/incident-repository.ts';
 import { metaOf } from '../app/helpers.ts';
-import { CHROMIUM, hasBrowser } from '../helpers/browser.ts';
+import { hasBrowser, launchChromium } from '../helpers/browser.ts';
 import { createTestDatabase, dbKind, describeDb, type TestDatabase } from '../helpers/database.ts';
 import { ADMIN_TOKEN, signInLink, startWebApp } from './helpers.ts';
 import { type Seeded, seedWebData } from './seed.ts';
@@ -29,10 +29,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   app = await startWebApp(database);
   seeded = await seedWebData(app.ctx, app.clock);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
