@@ -23,6 +23,23 @@ export function PostButton(props: { p: PageCtx; action: string; class?: string; 
   );
 }
 
+/** One filter of a search form: a labelled select, `value` preselected, led by an option "" saying `any` when given. */
+export function FilterSelect(props: { id: string; name: string; label: string; any?: string; options: { value: string; text: string }[]; value: string | undefined }) {
+  return (
+    <div>
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} name={props.name}>
+        {props.any !== undefined ? <option value="">{props.any}</option> : null}
+        {props.options.map((o) => (
+          <option value={o.value} selected={props.value === o.value}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /** The "private" tag after the title of a private incident or maintenance (a space, then the tag); nothing for a public one. */
 export function PrivateTag(props: { p: PageCtx; visibility: string }) {
   return props.visibility === 'private' ? (

@@ -4,7 +4,7 @@ import { componentName } from '../../core/incident.ts';
 import type { WebDeps } from '../context.ts';
 import { respond } from '../context.ts';
 import { signedIn, type SignedPage } from '../guard.tsx';
-import { Layout, PrivateTag } from '../layout.tsx';
+import { FilterSelect, Layout, PrivateTag } from '../layout.tsx';
 import { type IncidentRow, listComponents, listIncidents, OPEN_STATUSES } from '../queries.ts';
 
 /** `GET /app/`: open and past incidents the viewer may see, filtered and searched. */
@@ -33,39 +33,33 @@ export function registerIncidentListRoute(app: App, deps: WebDeps): void {
               <label for="f-q">{t('web:incidents.search')}</label>
               <input type="search" id="f-q" name="q" value={filter.q ?? ''} />
             </div>
-            <div>
-              <label for="f-status">{t('web:incidents.status')}</label>
-              <select id="f-status" name="status">
-                <option value="">{t('web:incidents.any')}</option>
-                {['open', 'past', 'investigating', 'identified', 'monitoring', 'resolved', 'closed'].map((s) => (
-                  <option value={s} selected={filter.status === s}>
-                    {s === 'open' || s === 'past' ? t(`web:incidents.${s}`) : t(`common:status.${s}`, { defaultValue: s })}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div>
-              <label for="f-severity">{t('web:incidents.severity')}</label>
-              <select id="f-severity" name="severity">
-                <option value="">{t('web:incidents.any')}</option>
-                {['SEV1', 'SEV2', 'SEV3', 'SEV4'].map((s) => (
-                  <option value={s} selected={filter.severity === s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div>
-              <label for="f-component">{t('web:incidents.component')}</label>
-              <select id="f-component" name="component">
-                <option value="">{t('web:incidents.any')}</option>
-                {components.map((comp) => (
-                  <option value={comp.id} selected={filter.component === comp.id}>
-                    {componentName(comp, p.lang)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <FilterSelect
+              id="f-status"
+              name="status"
+              label={t('web:incidents.status')}
+              any={t('web:incidents.any')}
+              options={['open', 'past', 'investigating', 'identified', 'monitoring', 'resolved', 'closed'].map((s) => ({
+                value: s,
+                text: s === 'open' || s === 'past' ? t(`web:incidents.${s}`) : t(`common:status.${s}`, { defaultValue: s }),
+              }))}
+              value={filter.status}
+            />
+            <FilterSelect
+              id="f-severity"
+              name="severity"
+              label={t('web:incidents.severity')}
+              any={t('web:incidents.any')}
+              options={['SEV1', 'SEV2', 'SEV3', 'SEV4'].map((s) => ({ value: s, text: s }))}
+              value={filter.severity}
+            />
+            <FilterSelect
+              id="f-component"
+              name="component"
+              label={t('web:incidents.component')}
+              any={t('web:incidents.any')}
+              options={components.map((comp) => ({ value: comp.id, text: componentName(comp, p.lang) }))}
+              value={filter.component}
+            />
             <button type="submit">{t('web:incidents.apply')}</button>
             {searched ? <a href={p.href('/')}>{t('web:incidents.clear')}</a> : null}
           </form>

@@ -6,7 +6,7 @@ import * as t from '../../db/schema.ts';
 import type { App } from '../../http.ts';
 import { respond, type WebDeps } from '../context.ts';
 import { field, signedIn, type SignedPage } from '../guard.tsx';
-import { Csrf, Layout, MessagePage, PostButton } from '../layout.tsx';
+import { Csrf, FilterSelect, Layout, MessagePage, PostButton } from '../layout.tsx';
 
 /** Most rows one page lists; the filter narrows the rest. */
 const PAGE_SIZE = 500;
@@ -122,39 +122,32 @@ function SubscribersPage(props: { p: SignedPage; rows: SubscriberRow[]; filter: 
           <label for="s-q">{t('web:subscribers.search')}</label>
           <input type="search" id="s-q" name="q" value={filter.q} />
         </div>
-        <div>
-          <label for="s-kind">{t('web:subscribers.kind')}</label>
-          <select id="s-kind" name="kind">
-            <option value="">{t('web:subscribers.any')}</option>
-            {['email', 'webhook', 'slack', 'teams'].map((k) => (
-              <option value={k} selected={filter.kind === k}>
-                {t(`web:subscribers.kinds.${k}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="s-state">{t('web:subscribers.state')}</label>
-          <select id="s-state" name="state">
-            <option value="active" selected={filter.state === 'active'}>
-              {t('web:subscribers.active')}
-            </option>
-            <option value="removed" selected={filter.state === 'removed'}>
-              {t('web:subscribers.removed')}
-            </option>
-          </select>
-        </div>
-        <div>
-          <label for="s-lang">{t('web:subscribers.lang')}</label>
-          <select id="s-lang" name="sublang">
-            <option value="">{t('web:subscribers.any')}</option>
-            {locales.map((l) => (
-              <option value={l} selected={filter.lang === l}>
-                {t(`web:languages.${l}`, { defaultValue: l })}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="s-kind"
+          name="kind"
+          label={t('web:subscribers.kind')}
+          any={t('web:subscribers.any')}
+          options={['email', 'webhook', 'slack', 'teams'].map((k) => ({ value: k, text: t(`web:subscribers.kinds.${k}`) }))}
+          value={filter.kind}
+        />
+        <FilterSelect
+          id="s-state"
+          name="state"
+          label={t('web:subscribers.state')}
+          options={[
+            { value: 'active', text: t('web:subscribers.active') },
+            { value: 'removed', text: t('web:subscribers.removed') },
+          ]}
+          value={filter.state}
+        />
+        <FilterSelect
+          id="s-lang"
+          name="sublang"
+          label={t('web:subscribers.lang')}
+          any={t('web:subscribers.any')}
+          options={locales.map((l) => ({ value: l, text: t(`web:languages.${l}`, { defaultValue: l }) }))}
+          value={filter.lang}
+        />
         <button type="submit">{t('web:subscribers.filter')}</button>
       </form>
       <h2 id="h-subscribers">{t('web:subscribers.count', { count: props.rows.length })}</h2>
