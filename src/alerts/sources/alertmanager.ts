@@ -58,7 +58,8 @@ export const GrafanaWebhook = z.object({
 });
 export type GrafanaWebhook = z.infer<typeof GrafanaWebhook>;
 
-type GroupNotification = AlertmanagerWebhook | GrafanaWebhook;
+/** Either group notification: Grafana sends Alertmanager's shape with a few fields of its own. */
+export type GroupNotification = AlertmanagerWebhook | GrafanaWebhook;
 
 /** The alert's identity: its fingerprint (a hash of its labels), or the labels' own hash where none was sent. */
 function fingerprintOf(alert: NotifiedAlert): string {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { type AlertDelivery, type AlertSource, boundedGroupKey } from '../delivery.ts';
-import { AlertmanagerWebhook, GrafanaWebhook, groupDelivery, groupDeliveryKey } from './alertmanager.ts';
+import { AlertmanagerWebhook, GrafanaWebhook, type GroupNotification, groupDelivery, groupDeliveryKey } from './alertmanager.ts';
 import { GenericAlert, genericDelivery, genericDeliveryKey } from './generic.ts';
 import { PAGERDUTY_EVENTS, PagerDutyIncident, PagerDutyWebhook, pagerDutyDelivery, pagerDutyDeliveryKey } from './pagerduty.ts';
 
@@ -23,26 +23,23 @@ function invalid(error: z.ZodError): ParsedBody {
   return { kind: 'invalid', issues: error.issues };
 }
 
+/** Alertmanager and Grafana both send a group notification, each in its own schema; `fallbackTitle` is the title when the group names none. */
+function groupSource(source: 'alertmanager' | 'grafana', schema: z.ZodType<GroupNotification>, fallbackTitle: string): AlertSourceDefinition {
+  return {
+    source,
+    auth: 'bearer',
+    parse(body) {
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) return invalid(parsed.error);
+      return { kind: 'delivery', deliveryKey: groupDeliveryKey(source, parsed.data), delivery: groupDelivery(source, parsed.data, fallbackTitle) };
+    },
+  };
+}
+
 /** Every source, by the path segment of its hook. */
 const DEFINITIONS: Record<AlertSource, AlertSourceDefinition> = {
-  alertmanager: {
-    source: 'alertmanager',
-    auth: 'bearer',
-    parse(body) {
-      const parsed = AlertmanagerWebhook.safeParse(body);
-      if (!parsed.success) return invalid(parsed.error);
-      return { kind: 'delivery', deliveryKey: groupDeliveryKey('alertmanager', parsed.data), delivery: groupDelivery('alertmanager', parsed.data, 'Alertmanager') };
-    },
-  },
-  grafana: {
-    source: 'grafana',
-    auth: 'bearer',
-    parse(body) {
-      const parsed = GrafanaWebhook.safeParse(body);
-      if (!parsed.success) return invalid(parsed.error);
-      return { kind: 'delivery', deliveryKey: groupDeliveryKey('grafana', parsed.data), delivery: groupDelivery('grafana', parsed.data, 'Grafana') };
-    },
-  },
+  alertmanager: groupSource('alertmanager', AlertmanagerWebhook, 'Alertmanager'),
+  grafana: groupSource('grafana', GrafanaWebhook, 'Grafana'),
   pagerduty: {
     source: 'pagerduty',
     auth: 'pagerduty-signature',
