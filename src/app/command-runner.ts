@@ -7,7 +7,7 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { loadIncidentHead, loadSnapshot } from '../db/incident-repository.ts';
 import * as t from '../db/schema.ts';
 import type { AppContext } from './context.ts';
-import { markIncidentChanged } from './incident-changed.ts';
+import { markIncidentChanged, markIncidentTouched } from './incident-changed.ts';
 import type { ChatOrigin } from './incident-place.ts';
 
 /** The zone a person's typed times are read in: their own, else the team's. */
@@ -59,14 +59,24 @@ export async function runWrite<O extends Outcome>(
   verb: string,
   incidentId: string | undefined,
   work: (tx: Tx, now: Date) => Promise<O>,
+  options: WriteOptions = {},
 ): Promise<CommandResult<O>> {
   try {
-    return await writeOnce(ctx, meta, verb, incidentId, work);
+    return await writeOnce(ctx, meta, verb, incidentId, work, options);
   } catch (e) {
     if (!meta.idempotencyKey || !isDatabaseUnavailable(e)) throw e;
     await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_LOST_CONNECTION_MS));
-    return writeOnce(ctx, meta, verb, incidentId, work);
+    return writeOnce(ctx, meta, verb, incidentId, work, options);
   }
+}
+
+export interface WriteOptions {
+  /**
+   * `touched` for a write that changes nothing the incident's live header shows but its age
+   * (an internal note: the header never shows the timeline): an `incident.changed` job already
+   * waiting serves it, without the lock on that job's row every such write would queue on.
+   */
+  header?: 'changed' | 'touched';
 }
 
 async function writeOnce<O extends Outcome>(
@@ -75,6 +85,7 @@ async function writeOnce<O extends Outcome>(
   verb: string,
   incidentId: string | undefined,
   work: (tx: Tx, now: Date) => Promise<O>,
+  options: WriteOptions,
 ): Promise<CommandResult<O>> {
   return ctx.db.transaction(async (tx) => {
     const now = ctx.clock.now();
@@ -106,7 +117,7 @@ async function writeOnce<O extends Outcome>(
         incidentId: resultIncidentId,
         detail: { actorName: meta.actor.name, outcome },
       }),
-      resultIncidentId ? markIncidentChanged(tx, resultIncidentId, now) : undefined,
+      resultIncidentId ? (options.header === 'touched' ? markIncidentTouched : markIncidentChanged)(tx, resultIncidentId, now) : undefined,
     ]);
     await meta.enqueue?.(tx, { verb, incidentId: resultIncidentId });
     return { outcome, replayed: false };
@@ -136,13 +147,18 @@ export async function loadForActor(
 export async function loadHeadForActor(tx: Tx | AppContext['db'], incidentId: string, meta: CommandMeta, options: LoadOptions): Promise<IncidentHead> {
   if (!options.write) return authorized(await loadIncidentHead(tx, incidentId), incidentId, meta, options);
   // Sent together: PostgreSQL runs them in order on the transaction's connection, so the reads
-  // still come after the lock, and the lock is held one round trip less.
-  const [, head] = await Promise.all([tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for('update').execute(), loadIncidentHead(tx, incidentId)]);
+  // still come after the lock, and the lock is held one round trip less. An append-only write
+  // (`shared`) takes a share lock: appends run side by side, while a write that changes the
+  // incident (status, close: FOR UPDATE) waits for them and they for it.
+  const lock = options.shared ? 'share' : 'update';
+  const [, head] = await Promise.all([tx.select({ id: t.incident.id }).from(t.incident).where(eq(t.incident.id, incidentId)).for(lock).execute(), loadIncidentHead(tx, incidentId)]);
   return authorized(head, incidentId, meta, options);
 }
 
 interface LoadOptions {
   write: boolean;
+  /** A write that only appends to the incident and never updates its row: a share lock (see loadHeadForActor). */
+  shared?: boolean;
   requireResponder?: boolean;
   allowClosed?: boolean;
 }

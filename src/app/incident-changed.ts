@@ -22,3 +22,12 @@ export const incidentChangedKey = (incidentId: string) => `incident.changed:${in
 export async function markIncidentChanged(tx: Executor, incidentId: string, at: Date): Promise<void> {
   await enqueueJob(tx, INCIDENT_CHANGED_JOB, { incidentId }, { key: incidentChangedKey(incidentId), runAt: at });
 }
+
+/**
+ * Owes the header a fresh render for a write that changes nothing it shows but its age (an
+ * internal note: the duration moves on): a render already waiting serves it, and its job row
+ * is not locked, so a burst of notes on one incident does not queue on that row.
+ */
+export async function markIncidentTouched(tx: Executor, incidentId: string, at: Date): Promise<void> {
+  await enqueueJob(tx, INCIDENT_CHANGED_JOB, { incidentId }, { key: incidentChangedKey(incidentId), runAt: at, unlessWaiting: true });
+}

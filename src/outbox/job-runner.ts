@@ -37,9 +37,17 @@ export function defineJob<S extends z.ZodType>(spec: { name: string; version: nu
  * replaces the pending job (one key per logical timer or queue). The payload is checked
  * against the type's schema here, so a bad one fails the caller, not a worker later.
  */
-export async function enqueueJob<P>(tx: Executor, type: JobType<P>, payload: P, options: { key: string; runAt: Date }): Promise<void> {
+export async function enqueueJob<P>(tx: Executor, type: JobType<P>, payload: P, options: { key: string; runAt: Date; unlessWaiting?: boolean }): Promise<void> {
   const parsed = type.payload.parse(payload) as Record<string, unknown>;
-  await scheduleJob(tx, { kind: type.name, key: options.key, runAt: options.runAt, payload: parsed, payloadVersion: type.version, announce: type.wake !== 'kick' });
+  await scheduleJob(tx, {
+    kind: type.name,
+    key: options.key,
+    runAt: options.runAt,
+    payload: parsed,
+    payloadVersion: type.version,
+    announce: type.wake !== 'kick',
+    ...(options.unlessWaiting ? { unlessWaiting: true } : {}),
+  });
 }
 
 /** A typed job's handler: the payload parsed by its schema, and the run (attempt, key). */

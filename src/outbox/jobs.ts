@@ -42,6 +42,13 @@ export interface ScheduleJobInput {
   payloadVersion?: number;
   /** Wake every process's runner at commit when the job is due now (NOTIFY); true by default. */
   announce?: boolean;
+  /**
+   * Only when the key has no pending job waiting to be claimed; one that is already waiting
+   * is left as it is, and its row is not even locked. For a caller that wants "a run after
+   * this" and can live with that run starting just before its commit (a header's duration),
+   * many such callers at once do not queue on the job's row.
+   */
+  unlessWaiting?: boolean;
 }
 
 /** A job as its handler sees it. */
@@ -70,6 +77,15 @@ export type JobHandler = (job: Job, deps: { db: Db }) => Promise<void>;
 export async function scheduleJob(tx: Executor, input: ScheduleJobInput): Promise<void> {
   const payload = input.payload ?? {};
   const payloadVersion = input.payloadVersion ?? 1;
+  if (input.unlessWaiting) {
+    const j = t.scheduledJob;
+    // Waiting: not claimed yet, or re-armed while it runs (a re-arm resets attempts; a claim counts one).
+    const [waiting] = await tx
+      .select({ id: j.id })
+      .from(j)
+      .where(and(eq(j.key, input.key), eq(j.state, 'pending'), or(isNull(j.claimedBy), eq(j.attempts, 0))));
+    if (waiting) return;
+  }
   await tx
     .insert(t.scheduledJob)
     .values({

@@ -155,6 +155,46 @@ describeDb('scheduled jobs', () => {
     expect(await first.runDue()).toBe(0);
   });
 
+  it('leaves a waiting job as it is when asked to schedule it only unless one waits, and re-arms a running one', async () => {
+    const kind = uniq('k');
+    const key = uniq('key');
+    const clock = new ManualClock(T0);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runs: number[] = [];
+    const worker = createJobWorker({
+      db: database.db,
+      clock,
+      handlers: {
+        [kind]: async (job) => {
+          runs.push(job.payload.n as number);
+          if (job.payload.n === 1) await gate;
+        },
+      },
+    });
+    const row = async () => (await database.db.select().from(t.scheduledJob).where(eq(t.scheduledJob.key, key)))[0]!;
+    await scheduleJob(database.db, { kind, key, runAt: T0, payload: { n: 1 } });
+    const v1 = (await row()).version;
+    // Waiting to be claimed: left alone (same version, same payload).
+    await scheduleJob(database.db, { kind, key, runAt: T0, payload: { n: 9 }, unlessWaiting: true });
+    expect(await row()).toMatchObject({ version: v1, payload: { n: 1 } });
+    // Running: re-armed, so a run follows this one.
+    const running = worker.runDue();
+    await expect.poll(() => runs.length).toBe(1);
+    await scheduleJob(database.db, { kind, key, runAt: T0, payload: { n: 2 }, unlessWaiting: true });
+    expect(await row()).toMatchObject({ version: v1 + 1, payload: { n: 2 } });
+    // Re-armed while running: waiting again, so left alone.
+    await scheduleJob(database.db, { kind, key, runAt: T0, payload: { n: 9 }, unlessWaiting: true });
+    expect(await row()).toMatchObject({ version: v1 + 1, payload: { n: 2 } });
+    release();
+    await running;
+    await worker.runDue();
+    expect(runs).toEqual([1, 2]);
+    // Done: armed again.
+    await scheduleJob(database.db, { kind, key, runAt: T0, payload: { n: 3 }, unlessWaiting: true });
+    expect(await row()).toMatchObject({ state: 'pending', payload: { n: 3 } });
+  });
+
   it('runs a job again when the worker holding it died (lease expired)', async () => {
     const kind = uniq('k');
     const clock = new ManualClock(T0);
