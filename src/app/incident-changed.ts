@@ -25,9 +25,13 @@ export async function markIncidentChanged(tx: Executor, incidentId: string, at: 
 
 /**
  * Owes the header a fresh render for a write that changes nothing it shows but its age (an
- * internal note: the duration moves on): a render already waiting serves it, and its job row
- * is not locked, so a burst of notes on one incident does not queue on that row.
+ * internal note: the duration moves on), shortly: a render already waiting serves it, and
+ * its job row is not locked, so a burst of notes on one incident does not queue on that row.
  */
 export async function markIncidentTouched(tx: Executor, incidentId: string, at: Date): Promise<void> {
-  await enqueueJob(tx, INCIDENT_CHANGED_JOB, { incidentId }, { key: incidentChangedKey(incidentId), runAt: at, unlessWaiting: true });
+  // The age can wait a moment: a burst of notes is one render every TOUCH_DELAY_MS, not one per note.
+  await enqueueJob(tx, INCIDENT_CHANGED_JOB, { incidentId }, { key: incidentChangedKey(incidentId), runAt: new Date(at.getTime() + TOUCH_DELAY_MS), unlessWaiting: true });
 }
+
+/** How long a render owed only for the header's age waits, gathering the notes that follow. */
+export const TOUCH_DELAY_MS = 2_000;

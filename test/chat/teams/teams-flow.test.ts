@@ -6,6 +6,7 @@ import { createTestDatabase, describeDb, type TestDatabase } from '../../helpers
 import { invokeActivity, mentionMessage, TEAMS_CHANNEL as CHANNEL } from '../../helpers/teams/activities.ts';
 import { type TeamsHarness, openTeamsHarness } from '../../helpers/teams/harness.ts';
 import { adaptiveCardProblems, cardsIn } from '../../helpers/teams/schemas.ts';
+import { TOUCH_DELAY_MS } from '../../../src/app/incident-changed.ts';
 
 let database: TestDatabase;
 let h: TeamsHarness;
@@ -55,10 +56,13 @@ describeDb('Teams: a full incident over the Bot Framework wire format', () => {
     expect(textOf(reply!.body)).toContain('API errors in EU');
   });
 
-  it('update in the incident thread adds a note and edits the header', async () => {
+  it('update in the incident thread adds a note and edits the header (its age) a moment later', async () => {
     const from = h.connector.calls.length;
     const res = await h.post(mention('update DB failover started', thread));
     expect(res.status).toBe(200);
+    await h.settle();
+    expect(h.connector.since(from).filter((c) => c.operationId === 'Conversations_UpdateActivity')).toEqual([]);
+    h.clock.advance(TOUCH_DELAY_MS);
     await h.settle();
     const calls = h.connector.since(from);
     const [place] = await database.db.select().from(t.teamsConversation).where(eq(t.teamsConversation.conversationId, thread));
