@@ -75,14 +75,14 @@ describeDb('tsuiki subscribers import', () => {
   });
 
   it.each([
-    ['sms,+81,en,UTC,,', 'type must be email or webhook'],
-    ['email,not-an-address,en,UTC,,', 'is not an email address'],
-    ['webhook,ftp://x.example.com,en,UTC,,', 'is not an http(s) URL'],
-    ['email,a@example.com,fr,UTC,,', 'lang must be one of en, ja'],
-    ['email,a@example.com,en,Mars/Base,,', 'is not an IANA time zone'],
-  ])('rejects %s with a line-numbered reason', async (line, reason) => {
+    ['sms,+81,en,UTC,,', 'type must be email or webhook', 'type'],
+    ['email,not-an-address,en,UTC,,', 'is not an email address', 'email'],
+    ['webhook,ftp://x.example.com,en,UTC,,', 'is not an http(s) URL', 'url'],
+    ['email,a@example.com,fr,UTC,,', 'lang must be one of en, ja', 'lang'],
+    ['email,a@example.com,en,Mars/Base,,', 'is not an IANA time zone', 'time_zone'],
+  ])('rejects %s with a line-numbered reason', async (line, reason, code) => {
     const result = await importSubscribers(database.db, `${HEADER}${line}\n`, options);
-    expect(result.errors).toEqual([{ line: 2, message: expect.stringContaining(reason) }]);
+    expect(result.errors).toEqual([{ line: 2, code, params: expect.any(Object), message: expect.stringContaining(reason) }]);
     expect(result.added + result.updated).toBe(0);
   });
 
