@@ -1,12 +1,12 @@
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { signatureHeaders, slashCommandRequest } from '../test/helpers/slack/requests.ts';
 import type { SlackProcessMessage, SlackProcessRequest, SlackProcessRole } from './fixtures/slack-processes.ts';
 import type { BenchRow } from './run.ts';
-import { BENCH_SLACK, BenchFailure, percentile, withScratchPostgres } from './support.ts';
+import { BENCH_SLACK, BenchFailure, closeChild, percentile, processCpuMs, withScratchPostgres } from './support.ts';
 
 /** Concurrent connections of the load generator; one Slack user each. */
 const CONNECTIONS = 50;
@@ -57,33 +57,10 @@ async function startProcess(role: SlackProcessRole, env: Record<string, string> 
         replies.push((m) => resolve(m as never));
         child.send(request);
       }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.send({ type: 'close' } satisfies SlackProcessRequest);
-      }),
+    close: () => closeChild(child, { type: 'close' } satisfies SlackProcessRequest),
   };
 }
 
-let clockTicks: number | undefined;
-
-/** User + system CPU time of a process so far, in ms, from /proc/<pid>/stat; NaN without /proc. */
-function processCpuMs(pid: number): number {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "pid (comm) ": state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1000;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** `wrk` on the PATH, or an error that says how to get it. */
 function wrkPath(): string {

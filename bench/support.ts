@@ -1,4 +1,6 @@
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
@@ -148,4 +150,32 @@ export async function startSlackServer(databaseUrl: string, logLevel = 'silent')
       await fake.stop();
     },
   };
+}
+
+let clockTicks: number | undefined;
+
+/** User + system CPU time of a process so far, in ms, from /proc/<pid>/stat; NaN without /proc. */
+export function processCpuMs(pid: number): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "pid (comm) ": state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Asks a benchmark's child process to close, and kills it if it has not exited 15 s later. */
+export function closeChild(child: ChildProcess, closeMessage: object): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.send(closeMessage);
+  });
 }

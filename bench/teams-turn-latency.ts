@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { SPECS_DIR } from '../test/helpers/specs.ts';
 import type { TeamsProcessMessage, TeamsProcessRequest, TeamsProcessRole } from './fixtures/teams-processes.ts';
 import type { BenchRow } from './run.ts';
-import { percentile, withScratchPostgres } from './support.ts';
+import { closeChild, percentile, processCpuMs, withScratchPostgres } from './support.ts';
 
 const SEQUENTIAL_TURNS = 300;
 const CONVERSATIONS = 20;
@@ -86,33 +86,10 @@ async function startProcess(role: TeamsProcessRole, env: Record<string, string> 
         replies.push((m) => (m.type === reply ? resolve(m as never) : reject(new Error(`${role}: expected ${reply}, got ${m.type}`))));
         child.send(request);
       }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.send({ type: 'close' } satisfies TeamsProcessRequest);
-      }),
+    close: () => closeChild(child, { type: 'close' } satisfies TeamsProcessRequest),
   };
 }
 
-let clockTicks: number | undefined;
-
-/** User + system CPU time of a process so far, in ms, from /proc/<pid>/stat; NaN without /proc. */
-function processCpuMs(pid: number): number {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "pid (comm) ": state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1000;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
 
