@@ -37,6 +37,8 @@ const APOLOGY = new RegExp(['en', 'ja'].map((lang) => testI18n().t(lang)('errors
 
 /** "That public update no longer exists.", in every language. */
 const UPDATE_NOT_FOUND = ['en', 'ja'].map((lang) => testI18n().t(lang)('errors.update_not_found'));
+/** The start of "No incident {{ref}}." in each language, whatever the ref. */
+const INCIDENT_NOT_FOUND = ['en', 'ja'].map((lang) => testI18n().t(lang)('errors.incident_not_found', { ref: '\u0000' }).split('\u0000')[0]!);
 
 let database: TestDatabase;
 let slack: SlackHarness;
@@ -219,7 +221,8 @@ describeDb('fuzz: Teams', () => {
       },
       { requiredKeys: [] },
     );
-    const previewVerbs = new Set<unknown>(Object.values(CARD_VERBS).filter((v) => v !== CARD_VERBS.declare));
+    // Resolve (an alert's proposal) names an incident, not an update.
+    const previewVerbs = new Set<unknown>(Object.values(CARD_VERBS).filter((v) => v !== CARD_VERBS.declare && v !== CARD_VERBS.resolve));
     await fc.assert(
       fc.asyncProperty(verb, data, locale, async (v, d, loc) => {
         const res = await teams.post(execute(v, d, loc));
@@ -230,6 +233,8 @@ describeDb('fuzz: Teams', () => {
         expect(JSON.stringify(body)).not.toMatch(APOLOGY);
         // A press naming no update (missing, not a uuid, or a uuid of nothing) is told so.
         if (previewVerbs.has(v) && d.updateId !== draftUpdateId) expect(UPDATE_NOT_FOUND.some((text) => JSON.stringify(body.value).includes(text))).toBe(true);
+        // A resolve press naming no incident (here: never one) is told so.
+        if (v === CARD_VERBS.resolve) expect(INCIDENT_NOT_FOUND.some((text) => JSON.stringify(body.value).includes(text))).toBe(true);
       }),
       { numRuns: RUNS.teamsInvoke },
     );
