@@ -19,6 +19,13 @@ function recorder(kind: string) {
   return { runs, handlers: { [kind]: async (job: Job) => void runs.push(job) } };
 }
 
+/** A promise a handler waits on until the test releases it: a job held mid-run. */
+function gated() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  return { gate, release };
+}
+
 describeDb('scheduled jobs', () => {
   it('runs a job only once it is due, then never again', async () => {
     const kind = uniq('k');
@@ -124,8 +131,7 @@ describeDb('scheduled jobs', () => {
     const kind = uniq('k');
     const key = uniq('key');
     const clock = new ManualClock(T0);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = gated();
     const runs: number[] = [];
     let running = 0;
     let overlapped = false;
@@ -159,8 +165,7 @@ describeDb('scheduled jobs', () => {
     const kind = uniq('k');
     const key = uniq('key');
     const clock = new ManualClock(T0);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = gated();
     const runs: number[] = [];
     const worker = createJobWorker({
       db: database.db,
